@@ -1,0 +1,23 @@
+"""Reply-document parser: bytes (+ filename) in, `ParsedReply` out.
+
+Pure Python: no ORM, no settings. The only exception it raises is `ParseError`.
+"""
+
+from .result import CONTRACT_KEYS, Citation, Commitment, ParsedReply, ParseError, Section
+
+__all__ = [
+    "CONTRACT_KEYS",
+    "Citation",
+    "Commitment",
+    "ParseError",
+    "ParsedReply",
+    "Section",
+    "parse_document",
+]
+
+
+def parse_document(data: bytes, filename: str | None = None) -> ParsedReply:
+    """Parse one reply document. Raises `ParseError` when it cannot be read as a reply."""
+    from .parser import parse
+
+    return parse(data, filename)
