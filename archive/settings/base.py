@@ -76,7 +76,7 @@ DATA_DIR = Path(os.environ.get("ARCHIVE_DATA_DIR", BASE_DIR / ".data"))
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
-    from archive.embedded_db import embedded_database_settings
+    from archive.embedded_pg.server import embedded_database_settings
 
     DATABASES = {"default": embedded_database_settings(DATA_DIR)}
 

@@ -1,4 +1,4 @@
-"""Start an embedded PostgreSQL 16 (the `pgserver` wheel) when no DATABASE_URL is given.
+"""Run an embedded PostgreSQL 16 (the `pgserver` wheel) when no DATABASE_URL is given.
 
 A newcomer has only Python: the server's data lives under `.data/pg` in the checkout, so it
 survives restarts, and pgserver stops the server when the last process using it exits.
@@ -54,8 +54,17 @@ def _ensure_database(server_uri: str, name: str) -> None:
             conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'")
 
 
-def embedded_database_settings(data_dir: Path, name: str = DEFAULT_DB_NAME) -> dict:
-    """Start (or reuse) the embedded server under `data_dir` and return Django DB settings."""
+_started: dict[Path, tuple[str, str]] = {}
+
+
+def ensure_server(data_dir: Path, name: str = DEFAULT_DB_NAME) -> tuple[str, str]:
+    """Start (or reuse) the embedded server under `data_dir`; return its (socket dir, port).
+
+    Also creates the database `name` on first use, so Django finds it.
+    """
+    data_dir = data_dir.resolve()
+    if data_dir in _started:
+        return _started[data_dir]
     with warnings.catch_warnings():
         # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; harmless here.
         warnings.simplefilter("ignore")
@@ -68,11 +77,18 @@ def embedded_database_settings(data_dir: Path, name: str = DEFAULT_DB_NAME) -> d
         server = pgserver.get_server(pgdata, cleanup_mode="stop")
     info = server.get_postmaster_info()
     _ensure_database(server.get_uri(), name)
+    _started[data_dir] = (str(info.socket_dir), str(info.port or 5432))
+    return _started[data_dir]
+
+
+def embedded_database_settings(data_dir: Path, name: str = DEFAULT_DB_NAME) -> dict:
+    """Django DB settings for the embedded server; it starts on the first connection."""
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "archive.embedded_pg",
         "NAME": name,
         "USER": "postgres",
         "PASSWORD": "",
-        "HOST": str(info.socket_dir),
-        "PORT": str(info.port or 5432),
+        "HOST": "",
+        "PORT": "",
+        "OPTIONS_DATA_DIR": str(data_dir),
     }
