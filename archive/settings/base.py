@@ -105,6 +105,12 @@ UPLOAD_MAX_BYTES = int(os.environ.get("ARCHIVE_UPLOAD_MAX_BYTES", 20 * 1024 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Contact names, phone numbers and e-mail addresses are hidden from the public copy of a reply.
+ARCHIVE_REDACT_CONTACTS = env_bool("ARCHIVE_REDACT_CONTACTS", True)
+# Limits on uploads and ZIP archives (per archive).
+ARCHIVE_ZIP_MAX_FILES = int(os.environ.get("ARCHIVE_ZIP_MAX_FILES", 500))
+ARCHIVE_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("ARCHIVE_ZIP_MAX_TOTAL_BYTES", 200 * 1024 * 1024))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
