@@ -1,0 +1,124 @@
+"""Character-level normalisation shared by every value the parser emits.
+
+The rules are the ones in `docs/parsing-conventions.md`: whitespace runs collapse to nothing
+between two CJK characters and to one space elsewhere; ASCII `, : ; ( ) ? !` that text
+captures fold from full-width punctuation are restored when they touch CJK text.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Whitespace the sources use inside lines: ASCII blanks, NBSP, ideographic space, the
+#: typographic spaces, zero-width space and a stray BOM.
+_SPACE_CHARS = (
+    " \t\u00a0\u3000\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u200b\u202f\u205f\ufeff"
+)
+_SPACE_RUN_RE = re.compile(f"[{_SPACE_CHARS}]+")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+_RESTORE = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
+
+
+def is_cjk_char(ch: str) -> bool:
+    """An ideograph (CJK Unified, extensions A and the compatibility block)."""
+    code = ord(ch)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x2FA1F
+        or ch in "〇"
+    )
+
+
+def is_cjk_punct(ch: str) -> bool:
+    """Full-width / CJK punctuation: the CJK symbols block, full-width forms (excluding
+    full-width ASCII letters and digits), curly quotes and the em dash family."""
+    code = ord(ch)
+    if 0x3000 < code <= 0x303F:
+        return True
+    if 0xFF01 <= code <= 0xFF65:
+        return not ("０" <= ch <= "９" or "Ａ" <= ch <= "Ｚ" or "ａ" <= ch <= "ｚ")
+    return ch in "“”‘’—…·〔〕【】《》〈〉「」『』"
+
+
+def is_cjk(ch: str) -> bool:
+    return is_cjk_char(ch) or is_cjk_punct(ch)
+
+
+def collapse_spaces(text: str) -> str:
+    """Trim, then collapse each whitespace run: to nothing between two CJK characters or
+    CJK punctuation, to one ASCII space elsewhere."""
+    text = _CONTROL_RE.sub("", text)
+    text = text.strip(_SPACE_CHARS + "\r\n")
+    if not text:
+        return ""
+
+    def replace(match: re.Match[str]) -> str:
+        start, end = match.start(), match.end()
+        before = text[start - 1] if start > 0 else ""
+        after = text[end] if end < len(text) else ""
+        if before and after and is_cjk(before) and is_cjk(after):
+            return ""
+        return " "
+
+    return _SPACE_RUN_RE.sub(replace, text)
+
+
+def restore_punctuation(text: str) -> str:
+    """Restore ASCII `, : ; ( ) ? !` next to CJK text to their full-width forms. Brackets are
+    restored in matched pairs, so `(A)` at a line end follows its partner."""
+    if not any(ch in _RESTORE for ch in text):
+        return text
+    chars = list(text)
+    length = len(chars)
+
+    def touches_cjk(index: int) -> bool:
+        before = chars[index - 1] if index > 0 else ""
+        after = chars[index + 1] if index + 1 < length else ""
+        return bool((before and is_cjk(before)) or (after and is_cjk(after)))
+
+    open_stack: list[int] = []
+    pairs: dict[int, int] = {}
+    for index, ch in enumerate(chars):
+        if ch == "(":
+            open_stack.append(index)
+        elif ch == ")" and open_stack:
+            opening = open_stack.pop()
+            pairs[opening] = index
+            pairs[index] = opening
+
+    decisions: dict[int, bool] = {}
+    for index, ch in enumerate(chars):
+        if ch in _RESTORE:
+            decisions[index] = touches_cjk(index)
+    for index, partner in pairs.items():
+        if decisions.get(index) or decisions.get(partner):
+            decisions[index] = decisions[partner] = True
+    for index, restore in decisions.items():
+        if restore:
+            chars[index] = _RESTORE[chars[index]]
+    return "".join(chars)
+
+
+def normalise_value(text: str) -> str:
+    """Whitespace collapse plus punctuation restoration: the form every emitted value has."""
+    return restore_punctuation(collapse_spaces(text))
+
+
+def leading_indent(text: str) -> int:
+    """How many whitespace characters open the line (full-width spaces count as one)."""
+    count = 0
+    for ch in text:
+        if ch in _SPACE_CHARS:
+            count += 1
+        else:
+            break
+    return count
+
+
+def display_width(text: str) -> int:
+    """Columns a line takes in a fixed-width capture: CJK characters are two wide."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
