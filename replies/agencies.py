@@ -167,8 +167,9 @@ def seed_agencies(agency_model, alias_model, entries) -> None:
         agency, _ = agency_model.objects.get_or_create(
             name=name, defaults={"level": level, "region": region}
         )
-        if aliases and not agency.short_name:
-            agency.short_name = aliases[0]
+        shorter = [alias for alias in aliases if len(alias) < len(name)]
+        if shorter and not agency.short_name:
+            agency.short_name = shorter[0]
             agency.save(update_fields=["short_name"])
         for alias in aliases:
             alias_region = region if alias[0] in "省市区县团" else ""
