@@ -98,16 +98,17 @@ class ReplyFilter(django_filters.FilterSet):
     theme = NamesFilter(method="filter_theme", label=_("主题分类"))
     genre = NamesFilter(method="filter_genre", label=_("体裁分类"))
     kind = django_filters.MultipleChoiceFilter(
-        field_name="kind", choices=Kind.choices, label=_("类型")
+        field_name="kind", choices=Kind.choices, distinct=False, label=_("类型")
     )
     session = NamesFilter(method="filter_session", label=_("会议"))
     year = django_filters.MultipleChoiceFilter(
-        field_name="year", choices=[], method="filter_year", label=_("年份")
+        field_name="year", choices=[], method="filter_year", distinct=False, label=_("年份")
     )
     member = NamesFilter(method="filter_member", label=_("委员/代表"))
     reply_category = django_filters.MultipleChoiceFilter(
         field_name="reply_category",
         choices=[(c, c) for c in "ABCD"],
+        distinct=False,
         label=_("答复类别"),
     )
     date_from = django_filters.DateFilter(

@@ -507,7 +507,7 @@ class _TextMatch:
 
 
 def _matched_ids_sql(filtered_qs, match: _TextMatch) -> tuple[str, list]:
-    filtered_sql, filtered_params = filtered_qs.values("id").query.sql_with_params()
+    filtered_sql, filtered_params = filtered_qs.order_by().values("id").query.sql_with_params()
     where, where_params = match.where()
     sql = f"SELECT r.id FROM replies_reply r WHERE r.id IN ({filtered_sql}) AND {where}"
     return sql, [*filtered_params, *where_params]
