@@ -137,12 +137,11 @@ class ReplyFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, *args, exclude_facet: str | None = None, **kwargs):
+        # The public never sees drafts or withdrawn replies, whoever builds this FilterSet.
+        kwargs["queryset"] = Reply.objects.published()
         super().__init__(data, *args, **kwargs)
         self.exclude_facet = exclude_facet
         self.filters["year"].extra["choices"] = [(str(y), str(y)) for y in range(1949, 2101)]
-
-    def get_queryset(self) -> QuerySet:
-        return Reply.objects.published()
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         """Every filter except the text query (the search engine applies that) and
