@@ -75,18 +75,29 @@ def ends_sentence(text: str) -> bool:
 
 
 def lines_from_blocks(blocks: list[str]) -> list[Line]:
-    """HTML / Word blocks: each block is a paragraph of its own."""
+    """HTML / Word blocks: each block is a paragraph of its own. A table row (cells joined
+    by tabs) stays one line when it holds labels, with its cells kept apart by a tab so
+    that `市交通运输委` and the next cell's `成文日期：` do not run together; other rows
+    become one line per cell."""
     result: list[Line] = []
     for block in blocks:
-        for piece in (
-            block.split("\t")
-            if "\t" in block and not starts_with_label(normalise_value(block))
-            else [block]
-        ):
-            text = normalise_value(piece.replace("\t", "  "))
-            if text:
-                result.append(Line(text=text, indent=leading_indent(piece), blank_before=True))
+        if "\t" in block:
+            cells = [normalise_value(cell) for cell in block.split("\t")]
+            cells = [cell for cell in cells if cell]
+            if cells and starts_with_label(cells[0]):
+                result.append(Line(text="\t".join(cells), blank_before=True))
+                continue
+            for cell in cells:
+                result.append(Line(text=cell, blank_before=True))
+            continue
+        text = normalise_value(block)
+        if text:
+            result.append(Line(text=text, indent=leading_indent(block), blank_before=True))
     return result
+
+
+def _looks_like_salutation(text: str) -> bool:
+    return len(text) <= 30 and text.endswith("：") and not any(ch in text for ch in "，。；")
 
 
 def _signature_follows(raw: list[str], index: int) -> bool:
@@ -120,8 +131,19 @@ def lines_from_text(text: str) -> list[Line]:
 
 
 def _join_wraps(staged: list[Line]) -> list[Line]:
-    widths = sorted(display_width(line.text) + line.indent for line in staged)
-    reference = widths[min(len(widths) - 1, int(len(widths) * 0.95))]
+    # A hard-wrapped capture shows its wrap width on several lines that run on into the
+    # next; one long line proves nothing. Without two such lines nothing is joined.
+    run_on_widths = sorted(
+        (
+            display_width(staged[i].text) + staged[i].indent
+            for i in range(len(staged) - 1)
+            if not staged[i + 1].blank_before and not ends_sentence(staged[i].text)
+        ),
+        reverse=True,
+    )
+    if len(run_on_widths) < 2:
+        return staged
+    reference = run_on_widths[1]
     indents = [line.indent for line in staged]
     baseline_indent = max(set(indents), key=indents.count)
     threshold = max(30, int(reference * 0.75))
@@ -143,6 +165,7 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
             or starts_with_label(previous.text)
             or _signature_follows(texts, index)
             or is_chrome(line.text)
+            or _looks_like_salutation(line.text)
         )
         if keep_break:
             joined.append(line)
