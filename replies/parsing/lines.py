@@ -149,34 +149,41 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
     threshold = max(30, int(reference * 0.75))
     texts = [line.text for line in staged]
 
-    joined: list[Line] = [staged[0]]
+    # Pieces are collected per paragraph and joined once: repeated concatenation would be
+    # quadratic on a long paragraph wrapped into thousands of lines.
+    groups: list[tuple[Line, list[str]]] = [(staged[0], [staged[0].text])]
     for index in range(1, len(staged)):
         line = staged[index]
-        previous = joined[-1]
-        previous_width = display_width(staged[index - 1].text) + staged[index - 1].indent
+        first, pieces = groups[-1]
+        last_text = pieces[-1]
+        previous_width = display_width(last_text) + staged[index - 1].indent
         keep_break = (
             line.blank_before
-            or ends_sentence(previous.text)
+            or ends_sentence(last_text)
             or line.indent > baseline_indent
             or previous_width < threshold
             or ITEM_START_RE.match(line.text) is not None
             or parse_date_line(line.text) is not None
             or starts_with_label(line.text)
-            or starts_with_label(previous.text)
+            or starts_with_label(first.text)
             or _signature_follows(texts, index)
             or is_chrome(line.text)
             or _looks_like_salutation(line.text)
         )
         if keep_break:
-            joined.append(line)
+            groups.append((line, [line.text]))
             continue
-        glue = (
-            " "
-            if previous.text[-1:].isascii()
-            and previous.text[-1:].isalnum()
+        if (
+            last_text[-1:].isascii()
+            and last_text[-1:].isalnum()
             and line.text[:1].isascii()
             and line.text[:1].isalnum()
-            else ""
-        )
-        previous.text = restore_punctuation(previous.text + glue + line.text)
+        ):
+            pieces.append(" ")
+        pieces.append(line.text)
+    joined: list[Line] = []
+    for first, pieces in groups:
+        if len(pieces) > 1:
+            first.text = restore_punctuation("".join(pieces))
+        joined.append(first)
     return joined
