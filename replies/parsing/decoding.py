@@ -29,10 +29,10 @@ _HTML_SNIFF_RE = re.compile(
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
 )
 
 
@@ -86,6 +86,13 @@ def _try(data: bytes, codec: str) -> str | None:
         return None
 
 
+def _nearly(data: bytes, codec: str) -> str | None:
+    """The text when decoding with replacement loses only a handful of characters."""
+    text = data.decode(codec, errors="replace")
+    bad = text.count("\ufffd")
+    return text if bad <= max(3, len(text) // 2000) else None
+
+
 def decode_bytes(data: bytes) -> Decoded:
     """Decode `data`, naming the codec actually used. Raises ParseError when nothing fits."""
     for bom, codec, reported in _BOMS:
@@ -119,9 +126,20 @@ def decode_bytes(data: bytes) -> Decoded:
     elif declared:
         warnings.append("encoding: page declares utf-8 but its bytes are not UTF-8")
 
+    # A few bad bytes (a truncated download, one corrupt character) should not push a UTF-8
+    # page into GB18030, which decodes UTF-8 bytes into plausible-looking mojibake.
+    nearly = _nearly(data, "utf-8")
+    if nearly is not None:
+        warnings.append("encoding: a few invalid UTF-8 bytes replaced")
+        return Decoded(nearly, "utf-8", warnings)
+
     text = _try(data, "gb18030")
     if text is not None:
         return Decoded(text, "gb18030", warnings)
+    nearly = _nearly(data, "gb18030")
+    if nearly is not None:
+        warnings.append("encoding: a few invalid GB18030 bytes replaced")
+        return Decoded(nearly, "gb18030", warnings)
 
     try:
         from charset_normalizer import from_bytes

@@ -136,9 +136,9 @@ def label_values(line: str) -> list[LabelValue]:
     """Every `label → value` pair on a metadata line; empty when the line does not start
     with a label. Tabs (table cells) and runs of spaces separate pairs."""
     stripped = line.strip()
-    matches = list(LABEL_RE.finditer(stripped))
-    if not matches or matches[0].start() != 0:
+    if LABEL_RE.match(stripped) is None:
         return []
+    matches = list(LABEL_RE.finditer(stripped, 0, 4000))
     pairs: list[LabelValue] = []
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(stripped)

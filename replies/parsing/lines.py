@@ -75,18 +75,29 @@ def ends_sentence(text: str) -> bool:
 
 
 def lines_from_blocks(blocks: list[str]) -> list[Line]:
-    """HTML / Word blocks: each block is a paragraph of its own."""
+    """HTML / Word blocks: each block is a paragraph of its own. A table row (cells joined
+    by tabs) stays one line when it holds labels, with its cells kept apart by a tab so
+    that `市交通运输委` and the next cell's `成文日期：` do not run together; other rows
+    become one line per cell."""
     result: list[Line] = []
     for block in blocks:
-        for piece in (
-            block.split("\t")
-            if "\t" in block and not starts_with_label(normalise_value(block))
-            else [block]
-        ):
-            text = normalise_value(piece.replace("\t", "  "))
-            if text:
-                result.append(Line(text=text, indent=leading_indent(piece), blank_before=True))
+        if "\t" in block:
+            cells = [normalise_value(cell) for cell in block.split("\t")]
+            cells = [cell for cell in cells if cell]
+            if cells and starts_with_label(cells[0]):
+                result.append(Line(text="\t".join(cells), blank_before=True))
+                continue
+            for cell in cells:
+                result.append(Line(text=cell, blank_before=True))
+            continue
+        text = normalise_value(block)
+        if text:
+            result.append(Line(text=text, indent=leading_indent(block), blank_before=True))
     return result
+
+
+def _looks_like_salutation(text: str) -> bool:
+    return len(text) <= 30 and text.endswith("：") and not any(ch in text for ch in "，。；")
 
 
 def _signature_follows(raw: list[str], index: int) -> bool:
@@ -120,40 +131,59 @@ def lines_from_text(text: str) -> list[Line]:
 
 
 def _join_wraps(staged: list[Line]) -> list[Line]:
-    widths = sorted(display_width(line.text) + line.indent for line in staged)
-    reference = widths[min(len(widths) - 1, int(len(widths) * 0.95))]
+    # A hard-wrapped capture shows its wrap width on several lines that run on into the
+    # next; one long line proves nothing. Without two such lines nothing is joined.
+    run_on_widths = sorted(
+        (
+            display_width(staged[i].text) + staged[i].indent
+            for i in range(len(staged) - 1)
+            if not staged[i + 1].blank_before and not ends_sentence(staged[i].text)
+        ),
+        reverse=True,
+    )
+    if len(run_on_widths) < 2:
+        return staged
+    reference = run_on_widths[1]
     indents = [line.indent for line in staged]
     baseline_indent = max(set(indents), key=indents.count)
     threshold = max(30, int(reference * 0.75))
     texts = [line.text for line in staged]
 
-    joined: list[Line] = [staged[0]]
+    # Pieces are collected per paragraph and joined once: repeated concatenation would be
+    # quadratic on a long paragraph wrapped into thousands of lines.
+    groups: list[tuple[Line, list[str]]] = [(staged[0], [staged[0].text])]
     for index in range(1, len(staged)):
         line = staged[index]
-        previous = joined[-1]
-        previous_width = display_width(staged[index - 1].text) + staged[index - 1].indent
+        first, pieces = groups[-1]
+        last_text = pieces[-1]
+        previous_width = display_width(last_text) + staged[index - 1].indent
         keep_break = (
             line.blank_before
-            or ends_sentence(previous.text)
+            or ends_sentence(last_text)
             or line.indent > baseline_indent
             or previous_width < threshold
             or ITEM_START_RE.match(line.text) is not None
             or parse_date_line(line.text) is not None
             or starts_with_label(line.text)
-            or starts_with_label(previous.text)
+            or starts_with_label(first.text)
             or _signature_follows(texts, index)
             or is_chrome(line.text)
+            or _looks_like_salutation(line.text)
         )
         if keep_break:
-            joined.append(line)
+            groups.append((line, [line.text]))
             continue
-        glue = (
-            " "
-            if previous.text[-1:].isascii()
-            and previous.text[-1:].isalnum()
+        if (
+            last_text[-1:].isascii()
+            and last_text[-1:].isalnum()
             and line.text[:1].isascii()
             and line.text[:1].isalnum()
-            else ""
-        )
-        previous.text = restore_punctuation(previous.text + glue + line.text)
+        ):
+            pieces.append(" ")
+        pieces.append(line.text)
+    joined: list[Line] = []
+    for first, pieces in groups:
+        if len(pieces) > 1:
+            first.text = restore_punctuation("".join(pieces))
+        joined.append(first)
     return joined

@@ -38,6 +38,8 @@ from .titles import facts_from_text, find_title_line, number_from_opening, strip
 MAX_INPUT_BYTES = 32 * 1024 * 1024
 #: The most characters of markup or text processed after decoding.
 MAX_TEXT_CHARS = 4_000_000
+#: A longer "title" is not one.
+MAX_TITLE_CHARS = 300
 #: The most characters of rendered lines analysed; a reply is a few thousand.
 MAX_LINE_CHARS = 1_000_000
 
@@ -156,7 +158,8 @@ def _cap_lines(lines: list[Line], reply: ParsedReply) -> list[Line]:
             reply.warnings.append(
                 f"input: text longer than {MAX_LINE_CHARS} characters; the rest ignored"
             )
-            return lines[:index]
+            line.text = line.text[: max(0, len(line.text) - (total - MAX_LINE_CHARS))]
+            return lines[: index + 1] if line.text else lines[:index]
     return lines
 
 
@@ -228,7 +231,7 @@ def _extract(
     # Title: a meta title or label first, then the best title-looking line above the letter.
     title_candidates = _Candidates()
     for key in _META_FIELDS["title"]:
-        if meta.get(key):
+        if meta.get(key) and len(meta[key]) <= MAX_TITLE_CHARS:
             title_candidates.add("title", normalise_value(meta[key]), f"meta {key}")
             break
     scan_limit = salutation if salutation is not None else min(len(lines), 80)
@@ -241,7 +244,7 @@ def _extract(
         if title_index is None:
             title_index = title_line[0]
         title_candidates.add("title", title_line[1], "page")
-    if title_tag:
+    if title_tag and len(title_tag) <= MAX_TITLE_CHARS:
         title_candidates.add("title", strip_site_suffix(normalise_value(title_tag)), "<title>")
 
     letter = body_mod.find_letter(lines, title_index)
@@ -343,6 +346,10 @@ def meta_title_present(meta: dict[str, str]) -> bool:
     return any(meta.get(key) for key in _META_FIELDS["title"][:2])
 
 
+#: The opening statement is a sentence or two; longer text is not searched for its phrases.
+MAX_OPENING_CHARS = 3000
+
+
 def _opening(body_lines: list[str], first: int) -> str:
     """The opening handling statement: the paragraphs after the salutation up to the one
     that announces the answer (`现答复如下：`), at most three."""
@@ -351,7 +358,7 @@ def _opening(body_lines: list[str], first: int) -> str:
         collected.append(text)
         if "如下" in text or text.endswith("："):
             break
-    return "\n".join(collected)
+    return "\n".join(collected)[:MAX_OPENING_CHARS]
 
 
 def _proposal_facts(reply: ParsedReply, opening: str, body_lines: list[str]) -> None:
