@@ -228,7 +228,7 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
             continue
         column = COLUMN_FOR_KEY.get(key, key)
         value = values[key]
-        if value is None and key != "index_no":
+        if value is None and key not in ("index_no", *DATE_KEYS):
             value = [] if key in LIST_KEYS else ""
         if key == "index_no" and not value:
             value = None
@@ -420,17 +420,65 @@ def _indexed_text(
 # --------------------------------------------------------------------------- the service
 
 
-def ingest_source(data: bytes, filename: str, ctx: Context | None = None) -> IngestOutcome:
+def ingest_source(
+    data: bytes,
+    filename: str,
+    ctx: Context | None = None,
+    *,
+    corrections: dict[str, Any] | None = None,
+    status: str | None = None,
+) -> IngestOutcome:
     """Store one file: a new reply, a new revision of an existing one, or nothing (unchanged).
 
+    `corrections` are a clerk's changes to the parsed values, applied and remembered in the
+    same transaction; `status` sets the reply's status (draft / published) afterwards.
     Atomic: a file that fails leaves no rows behind.
     """
     ctx = ctx or Context()
     try:
         with transaction.atomic():
-            return _ingest(data, filename, ctx)
+            outcome = _ingest(data, filename, ctx)
+            if outcome.reply_id and (corrections or status):
+                reply = Reply.objects.get(pk=outcome.reply_id)
+                if corrections:
+                    correct_reply(reply, corrections, ctx)
+                if status:
+                    set_status(reply, status, ctx)
+            return outcome
     except IngestError as exc:
         return IngestOutcome(filename=filename, status="failed", reason=str(exc))
+
+
+@dataclass
+class Preview:
+    """What the archive understood from a file, before anything is stored."""
+
+    filename: str
+    sha256: str
+    parsed: ParsedReply | None
+    error: str = ""
+    #: The stored reply this file would update (same source hash, 索引号, or sender/session/number).
+    existing: Reply | None = None
+    #: True when these exact bytes are already stored: ingesting would change nothing.
+    unchanged: bool = False
+    #: Field-by-field differences from the existing reply: {key: [stored, parsed]}.
+    diff: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def preview_source(data: bytes, filename: str) -> Preview:
+    """Parse and compare with the archive without writing anything (the admin's review step)."""
+    digest = sha256_of(data)
+    known = Source.objects.filter(sha256=digest).select_related("reply").first()
+    if known is not None:
+        return Preview(filename, digest, None, existing=known.reply, unchanged=True)
+    try:
+        parsed = parse_source(data, filename)
+    except IngestError as exc:
+        return Preview(filename, digest, None, error=str(exc))
+    values = parsed.to_contract()
+    existing = find_existing(values)
+    diff = diff_values(current_values(existing), values) if existing else {}
+    return Preview(filename, digest, parsed, existing=existing, diff=diff)
 
 
 def _ingest(data: bytes, filename: str, ctx: Context) -> IngestOutcome:

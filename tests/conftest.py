@@ -14,12 +14,13 @@ def fixture_documents() -> list[Path]:
     return sorted(p for p in FIXTURES.iterdir() if p.suffix.lower() in DOCUMENT_SUFFIXES)
 
 
-@pytest.fixture
-def ingested(db):
-    """Every fixture document ingested and published; {file name: outcome}."""
+SHARED_SAMPLES = (SEED_FILE, "cq-jw-2024-00213.html", "most-2024-03105.txt")
+
+
+def _ingest(paths: list[Path]) -> dict:
     from replies.ingest import Context, ingest_many
 
-    items = [(path.name, path.read_bytes()) for path in fixture_documents()]
+    items = [(path.name, path.read_bytes()) for path in paths]
     outcomes = {o.filename: o for o in ingest_many(items, Context(user_name="tests"))}
     failed = {name: o.reason for name, o in outcomes.items() if not o.ok}
     assert not failed, failed
@@ -27,7 +28,19 @@ def ingested(db):
 
 
 @pytest.fixture
-def seed_reply(ingested):
+def ingested(db):
+    """Every fixture document ingested and published; {file name: outcome}."""
+    return _ingest(fixture_documents())
+
+
+@pytest.fixture
+def samples(db):
+    """Only the three shared samples: tests that count results need a fixed set."""
+    return _ingest([FIXTURES / name for name in SHARED_SAMPLES])
+
+
+@pytest.fixture
+def seed_reply(samples):
     from replies.models import Reply
 
     return Reply.objects.get(index_no=SEED_INDEX_NO)

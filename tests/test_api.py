@@ -5,7 +5,7 @@ import pytest
 from replies.models import Reply
 from tests.conftest import SEED_INDEX_NO
 
-pytestmark = pytest.mark.usefixtures("ingested")
+pytestmark = pytest.mark.usefixtures("samples")
 
 
 def test_search_api_shape_and_values(client):

@@ -179,3 +179,35 @@ def test_ingest_command_reports_each_file_and_exits_nonzero_on_failure(db, tmp_p
     assert "failed" in err and "bad.html" in err
     assert "2 files" in out and "1 created" in out and "1 failed" in out
     assert Reply.objects.count() == 1
+
+
+def test_preview_writes_nothing_and_diffs_against_the_stored_reply(seed_reply):
+    from replies.ingest import preview_source
+
+    original = (FIXTURES / SEED_FILE).read_bytes()
+    before = row_counts()
+    same = preview_source(original, "again.txt")
+    assert same.unchanged and same.existing == seed_reply
+    changed = preview_source(original.replace("明炬".encode(), "明亮".encode()), "v2.txt")
+    assert not changed.unchanged
+    assert changed.existing == seed_reply
+    assert changed.diff["signer"] == ["明炬", "明亮"]
+    broken = preview_source(b"", "empty.txt")
+    assert broken.parsed is None and "empty" in broken.error
+    assert row_counts() == before
+
+
+def test_ingest_with_corrections_and_status_in_one_transaction(db):
+    outcome = ingest_source(
+        (FIXTURES / SEED_FILE).read_bytes(),
+        SEED_FILE,
+        Context(user_name="clerk", new_status=Reply.Status.DRAFT),
+        corrections={"signer": "明炬局长"},
+        status=Reply.Status.PUBLISHED,
+    )
+    reply = Reply.objects.get(pk=outcome.reply_id)
+    assert reply.signer == "明炬局长"
+    assert reply.corrected_fields == ["signer"]
+    assert reply.status == Reply.Status.PUBLISHED
+    actions = list(reply.changes.order_by("id").values_list("action", flat=True))
+    assert actions == ["created", "corrected", "status"]

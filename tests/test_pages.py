@@ -6,7 +6,7 @@ from django.urls import reverse
 from replies.models import Agency, Member, Reply, Session, Theme
 from tests.conftest import SEED_INDEX_NO
 
-pytestmark = pytest.mark.usefixtures("ingested")
+pytestmark = pytest.mark.usefixtures("samples")
 
 
 def text_of(response) -> str:

@@ -33,7 +33,7 @@ def test_parse_query_websearch_syntax():
     assert [t.text for t in parsed.excluded] == ["两江"]
 
 
-@pytest.mark.usefixtures("ingested")
+@pytest.mark.usefixtures("samples")
 class TestMatching:
     def test_substring_of_body(self):
         assert search("孵化")[0] == SEED_INDEX_NO
@@ -81,7 +81,7 @@ class TestMatching:
         assert search("刘老师") == []
 
 
-@pytest.mark.usefixtures("ingested")
+@pytest.mark.usefixtures("samples")
 class TestFilters:
     def test_co_agency_filter_with_query(self):
         assert search("孵化", agency="市国资委") == [SEED_INDEX_NO]
@@ -135,7 +135,7 @@ class TestFilters:
         assert bad in info.value.message_dict
 
 
-@pytest.mark.usefixtures("ingested")
+@pytest.mark.usefixtures("samples")
 class TestFacets:
     def test_facets_count_the_matched_replies(self):
         facets = run("科技").facets

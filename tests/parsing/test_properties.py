@@ -106,7 +106,7 @@ def test_corrupted_documents(source: bytes, edits: list[tuple[int, bytes]]) -> N
                 "\n",
                 "　",
             ]
-        ),  # fmt: skip
+        ),
         max_size=200,
     )
 )
