@@ -23,6 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _noop
+
 # A tsvector keeps positions up to 16,383 and at most 256 positions per lexeme.
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 64
@@ -353,19 +356,20 @@ COUNT_CAP = 10_000
 RANK_CAP = 2_000
 FACET_SIZE = 12
 
+# Marked for translation; templates translate them when shown.
 FACET_LABELS = {
-    "agency": "机构",
-    "lead_agency": "主办单位",
-    "co_agency": "协办单位",
-    "theme": "主题分类",
-    "genre": "体裁分类",
-    "kind": "类型",
-    "session": "会议",
-    "year": "年份",
-    "member": "委员/代表",
-    "reply_category": "答复类别",
+    "agency": _noop("机构"),
+    "lead_agency": _noop("主办单位"),
+    "co_agency": _noop("协办单位"),
+    "theme": _noop("主题分类"),
+    "genre": _noop("体裁分类"),
+    "kind": _noop("类型"),
+    "session": _noop("会议"),
+    "year": _noop("年份"),
+    "member": _noop("委员/代表"),
+    "reply_category": _noop("答复类别"),
 }
-KIND_LABELS = {"proposal": "政协提案", "suggestion": "人大建议"}
+KIND_LABELS = {"proposal": _noop("政协提案"), "suggestion": _noop("人大建议")}
 
 
 @dataclass
@@ -661,7 +665,7 @@ def _shape_facets(rows, active: dict[str, list[str]]) -> dict[str, list[FacetVal
         else:
             target = facet
         if facet == "kind":
-            label = KIND_LABELS.get(value, value)
+            label = gettext(KIND_LABELS.get(value, value))
         buckets[target][value] = FacetValue(value=value, label=label or value, count=count)
     facets: dict[str, list[FacetValue]] = {}
     for facet, values in buckets.items():
