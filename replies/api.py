@@ -79,6 +79,7 @@ class SearchHitOut(Schema):
     members: list[str]
     kind: str | None
     session: str | None
+    session_label: str | None
     proposal_number: str | None
     role: str | None
 
@@ -116,6 +117,7 @@ class SearchParams(Schema):
 class LinkOut(Schema):
     id: int
     name: str
+    label: str
     url: str
 
 
@@ -193,6 +195,8 @@ class ReplyOut(Schema):
 class EntityOut(Schema):
     id: int
     name: str
+    #: Sessions and members: the name with its region where names recur across regions.
+    label: str
     url: str
     reply_count: int
 
@@ -277,6 +281,7 @@ def _hit(request: HttpRequest, hit) -> dict:
         "members": [link.member.name for link in reply.member_links.all()],
         "kind": _none(reply.kind),
         "session": reply.session.name if reply.session else None,
+        "session_label": reply.session.label if reply.session else None,
         "proposal_number": _none(reply.proposal_number),
         "role": _none(reply.role),
     }
@@ -334,6 +339,7 @@ def reply_detail(request: HttpRequest, reply: Reply) -> dict:
             {
                 "id": reply.session.pk,
                 "name": reply.session.name,
+                "label": reply.session.label,
                 "url": _absolute(request, reply.session.get_absolute_url()),
             }
             if reply.session
@@ -357,6 +363,7 @@ def reply_detail(request: HttpRequest, reply: Reply) -> dict:
             {
                 "id": link.member.pk,
                 "name": link.member.name,
+                "label": link.member.label,
                 "url": _absolute(request, link.member.get_absolute_url()),
             }
             for link in reply.member_links.all()
@@ -479,6 +486,7 @@ def _entities(request: HttpRequest, model, params: ListParams, relation: str = "
             {
                 "id": row.pk,
                 "name": row.name,
+                "label": getattr(row, "label", row.name),
                 "url": _absolute(request, row.get_absolute_url()),
                 "reply_count": row.reply_count,
             }
@@ -500,6 +508,7 @@ def _entity(request: HttpRequest, model, pk: int, relation: str = "replies"):
     return {
         "id": row.pk,
         "name": row.name,
+        "label": getattr(row, "label", row.name),
         "url": _absolute(request, row.get_absolute_url()),
         "reply_count": row.reply_count,
     }

@@ -12,7 +12,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -64,6 +64,23 @@ def _resolve(names: list[str], model: type, label: str) -> list[int]:
             _("未知的%(what)s：%(names)s") % {"what": label, "names": "、".join(missing)}
         )
     return [found[name] for name in names]
+
+
+def resolve_labelled(names: list[str], model: type, label: str) -> list[int]:
+    """Sessions and members by their label (`市十六届人大二次会议（北京市）`) or bare name (every
+    session or member of that name)."""
+    rows = list(
+        model.objects.filter(Q(label__in=names) | Q(name__in=names)).values_list(
+            "id", "label", "name"
+        )
+    )
+    known = {row[1] for row in rows} | {row[2] for row in rows}
+    missing = [name for name in names if name not in known]
+    if missing:
+        raise ValidationError(
+            _("未知的%(what)s：%(names)s") % {"what": label, "names": "、".join(missing)}
+        )
+    return [row[0] for row in rows]
 
 
 def resolve_agencies(names: list[str]) -> list[int]:
@@ -192,12 +209,12 @@ class ReplyFilter(django_filters.FilterSet):
     def filter_session(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(session_id__in=_resolve(value, Session, _("会议")))
+        return queryset.filter(session_id__in=resolve_labelled(value, Session, _("会议")))
 
     def filter_member(self, queryset, name, value):
         if not value:
             return queryset
-        ids = _resolve(value, Member, _("委员/代表"))
+        ids = resolve_labelled(value, Member, _("委员/代表"))
         return queryset.filter(
             Exists(ReplyMember.objects.filter(reply=OuterRef("pk"), member_id__in=ids))
         )
@@ -215,15 +232,15 @@ class ReplyFilter(django_filters.FilterSet):
             )
         # Resolve names now so an unknown value is reported as a bad parameter, not a 500.
         errors = {}
-        for facet, model, label in (
-            ("theme", Theme, _("主题")),
-            ("genre", Genre, _("体裁")),
-            ("session", Session, _("会议")),
-            ("member", Member, _("委员/代表")),
+        for facet, model, label, resolve in (
+            ("theme", Theme, _("主题"), _resolve),
+            ("genre", Genre, _("体裁"), _resolve),
+            ("session", Session, _("会议"), resolve_labelled),
+            ("member", Member, _("委员/代表"), resolve_labelled),
         ):
             if self.form.cleaned_data.get(facet):
                 try:
-                    _resolve(self.form.cleaned_data[facet], model, label)
+                    resolve(self.form.cleaned_data[facet], model, label)
                 except ValidationError as exc:
                     errors[facet] = exc.messages
         for facet in ("agency", "lead_agency", "co_agency"):

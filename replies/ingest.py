@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from . import search
+from .agencies import _REGION_RE as _REGION_PARTS
 from .agencies import AgencyResolver, clean_name, region_of
 from .models import (
     ChangeRecord,
@@ -80,8 +81,8 @@ class Context:
     #: Status for newly created replies; revisions keep the reply's status.
     new_status: str = Reply.Status.PUBLISHED
     resolver: AgencyResolver = field(default_factory=AgencyResolver)
-    members: dict[str, Member] = field(default_factory=dict)
-    sessions: dict[str, Session] = field(default_factory=dict)
+    members: dict[tuple[str, str], Member] = field(default_factory=dict)
+    sessions: dict[tuple[str, str], Session] = field(default_factory=dict)
     themes: dict[str, Theme] = field(default_factory=dict)
     genres: dict[str, Genre] = field(default_factory=dict)
 
@@ -253,7 +254,8 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     reply.sender_agency = sender_agency
     reply.lead_agency = lead_agency
 
-    session = _session(values["session"], values["kind"], ctx)
+    body_region = session_region(values["session"] or "", region)
+    session = _session(values["session"], body_region, values["kind"], ctx)
     reply.session = session
     reply.proposal = _proposal(session, values, ctx) if session else None
     genre_name = (values["genre"] or "").strip()
@@ -294,7 +296,7 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     reply.member_links.all().delete()
     member_links = []
     for position, name in enumerate(dict.fromkeys(n.strip() for n in values["members"] if n)):
-        member = _cached(ctx.members, Member, name)
+        member = _member(name, body_region, ctx)
         member_links.append(ReplyMember(reply=reply, member=member, position=position))
     ReplyMember.objects.bulk_create(member_links)
 
@@ -337,24 +339,59 @@ def _region_from_title(title: str | None) -> str:
     return region_of(title.split("关于", 1)[0])
 
 
+def session_region(session_name: str, agency_region: str) -> str:
+    """The region of the body that held a session, read from its name and the replying agency:
+    `市十六届人大二次会议` answered by a 北京市 bureau is Beijing's; `全国` sessions have none."""
+    if not session_name or "全国" in session_name:
+        return ""
+    own = region_of(session_name)
+    if own:
+        return own
+    if not agency_region:
+        return ""
+    match = _REGION_PARTS.match(agency_region)
+    province, city = (
+        (match.group("province") or "", match.group("city") or "") if match else ("", "")
+    )
+    first = session_name[0]
+    if first == "省":
+        return province
+    if first == "市":
+        return province + city if city else province
+    if first in "区县":
+        return agency_region
+    return agency_region
+
+
 def _cached(cache: dict[str, Any], model: type, name: str) -> Any:
     obj = cache.get(name)
     if obj is None:
         obj, _ = model.objects.get_or_create(name=name)
         cache[name] = obj
-        if model is Member:
-            search.add_words([name])
     return obj
 
 
-def _session(name: str | None, kind: str | None, ctx: Context) -> Session | None:
+def _member(name: str, region: str, ctx: Context) -> Member:
+    member = ctx.members.get((name, region))
+    if member is None:
+        member = Member.objects.filter(name=name, region=region).first()
+        if member is None:
+            member = Member.objects.create(name=name, region=region)
+            search.add_words([name])
+        ctx.members[(name, region)] = member
+    return member
+
+
+def _session(name: str | None, region: str, kind: str | None, ctx: Context) -> Session | None:
     name = (name or "").strip()
     if not name:
         return None
-    session = ctx.sessions.get(name)
+    session = ctx.sessions.get((name, region))
     if session is None:
-        session, _ = Session.objects.get_or_create(name=name, defaults={"kind": kind or ""})
-        ctx.sessions[name] = session
+        session = Session.objects.filter(name=name, region=region).first()
+        if session is None:
+            session = Session.objects.create(name=name, region=region, kind=kind or "")
+        ctx.sessions[(name, region)] = session
     return session
 
 

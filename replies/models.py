@@ -76,36 +76,64 @@ class AgencyAlias(models.Model):
         return f"{self.name} → {self.agency.name}"
 
 
-class Member(models.Model):
-    """A CPPCC member (委员) or people's congress deputy (代表), known by name only."""
+def regional_label(name: str, region: str) -> str:
+    """`市十六届人大二次会议` in 北京市 → `市十六届人大二次会议（北京市）`; a name that already
+    says where it is, or a national one, stays as it is."""
+    if not region or name.startswith(region):
+        return name
+    return f"{name}（{region}）"
 
-    name = models.CharField(_("姓名"), max_length=50, unique=True)
+
+class Member(models.Model):
+    """A CPPCC member (委员) or people's congress deputy (代表), known by name within the body
+    (region) that raised the proposal: two 张伟 of different provinces are two members."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    region = models.CharField(_("地区"), max_length=50, blank=True)
+    label = models.CharField(_("名称"), max_length=120, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("委员/代表")
         verbose_name_plural = _("委员/代表")
-        ordering = ["name"]
+        ordering = ["name", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "region"], name="member_unique_in_region")
+        ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    def save(self, *args, **kwargs):
+        self.label = regional_label(self.name, self.region)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("member", args=[self.pk])
 
 
 class Session(models.Model):
-    """A meeting at which proposals were raised, named as the documents write it."""
+    """A meeting at which proposals were raised, named as the documents write it. Names such as
+    `市十六届人大二次会议` recur in every city, so a session is a name within a region."""
 
-    name = models.CharField(_("会议"), max_length=100, unique=True)
+    name = models.CharField(_("会议"), max_length=100)
+    region = models.CharField(_("地区"), max_length=50, blank=True)
+    label = models.CharField(_("名称"), max_length=160, unique=True, editable=False)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, blank=True)
 
     class Meta:
         verbose_name = _("会议")
         verbose_name_plural = _("会议")
-        ordering = ["name"]
+        ordering = ["name", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "region"], name="session_unique_in_region")
+        ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    def save(self, *args, **kwargs):
+        self.label = regional_label(self.name, self.region)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("session", args=[self.pk])
@@ -121,13 +149,13 @@ class Proposal(models.Model):
     class Meta:
         verbose_name = _("提案/建议")
         verbose_name_plural = _("提案/建议")
-        ordering = ["session__name", "number"]
+        ordering = ["session__label", "number"]
         constraints = [
             models.UniqueConstraint(fields=["session", "number"], name="proposal_unique_number")
         ]
 
     def __str__(self) -> str:
-        return f"{self.session.name}第{self.number}号"
+        return f"{self.session.label}第{self.number}号"
 
     def get_absolute_url(self) -> str:
         return reverse("proposal", args=[self.pk])

@@ -563,7 +563,7 @@ _SCALAR_FACETS = {
     "kind": ("r.kind", None),
     "year": ("r.year::text", None),
     "reply_category": ("r.reply_category", None),
-    "session": ("r.session_id", ("replies_session", "name", "name")),
+    "session": ("r.session_id", ("replies_session", "label", "label")),
     "genre": ("r.genre_entity_id", ("replies_genre", "name", "name")),
 }
 
@@ -632,9 +632,9 @@ def _facets(cursor, params, filterset, match: _TextMatch) -> dict[str, list[Face
     )
     member_base = names[base_for("member")]
     branches.append(
-        "(SELECT 'member', mb.name, mb.name, NULL, count(*) "
+        "(SELECT 'member', mb.label, mb.label, NULL, count(*) "
         f"FROM {member_base} m JOIN replies_replymember rm ON rm.reply_id = m.id "
-        "JOIN replies_member mb ON mb.id = rm.member_id GROUP BY mb.name "
+        "JOIN replies_member mb ON mb.id = rm.member_id GROUP BY mb.label "
         "ORDER BY count(*) DESC LIMIT 200)"
     )
     cursor.execute(

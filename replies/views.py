@@ -179,7 +179,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = queries.get_or_404(Member, pk)
     return _entity_page(
-        request, "replies/member_detail.html", "member", member.name, {"member": member}
+        request, "replies/member_detail.html", "member", member.label, {"member": member}
     )
 
 
@@ -187,7 +187,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = queries.get_or_404(Session, pk)
     return _entity_page(
-        request, "replies/session_detail.html", "session", session.name, {"session": session}
+        request, "replies/session_detail.html", "session", session.label, {"session": session}
     )
 
 

@@ -7,13 +7,20 @@ CATALOG = ROOT / "locale" / "en" / "LC_MESSAGES"
 
 
 def po_entries() -> list[tuple[str, str]]:
-    """(msgid, msgstr) pairs of the English catalog, read without extra dependencies."""
-    entries, msgid, msgstr, current = [], None, None, None
+    """(msgid, msgstr) pairs of the English catalog, read without extra dependencies; an entry
+    with a context has the msgid `context\x04msgid`, as in the compiled catalog."""
+    entries, msgid, msgstr, current, context = [], None, None, None, ""
     for line in [*(CATALOG / "django.po").read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith("msgid "):
+        if line.startswith("msgctxt "):
             if msgid is not None:
                 entries.append((msgid, msgstr))
-            msgid, msgstr, current = line[7:-1], "", "id"
+                msgid = None
+            context, current = line[9:-1] + "\x04", None
+        elif line.startswith("msgid "):
+            if msgid is not None:
+                entries.append((msgid, msgstr))
+            msgid, msgstr, current = context + line[7:-1], "", "id"
+            context = ""
         elif line.startswith("msgstr "):
             msgstr, current = line[8:-1], "str"
         elif line.startswith('"') and current:

@@ -211,3 +211,20 @@ def test_ingest_with_corrections_and_status_in_one_transaction(db):
     assert reply.status == Reply.Status.PUBLISHED
     actions = list(reply.changes.order_by("id").values_list("action", flat=True))
     assert actions == ["created", "corrected", "status"]
+
+
+def test_sessions_and_members_are_regional(ingested):
+    from replies.ingest import session_region
+
+    # 市十六届人大二次会议 is held in Beijing and in Shanghai: two sessions, one name.
+    labels = set(
+        Session.objects.filter(name="市十六届人大二次会议").values_list("label", flat=True)
+    )
+    assert labels == {"市十六届人大二次会议（北京市）", "市十六届人大二次会议（上海市）"}
+    assert session_region("区十七届人大三次会议", "北京市朝阳区") == "北京市朝阳区"
+    assert session_region("省政协十三届一次会议", "广东省") == "广东省"
+    assert session_region("市十六届人大三次会议", "广东省广州市") == "广东省广州市"
+    assert session_region("政协十四届全国委员会第二次会议", "") == ""
+    assert session_region("十四届全国人大二次会议", "重庆市") == ""
+    li_jie = Member.objects.get(name="李洁")
+    assert (li_jie.region, li_jie.label) == ("重庆市", "李洁（重庆市）")

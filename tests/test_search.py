@@ -152,8 +152,9 @@ class TestFacets:
         kinds = {v.value: (v.count, v.selected) for v in facets["kind"]}
         assert kinds == {"proposal": (2, True), "suggestion": (1, False)}
         # Other facets are counted within the selection.
+        # Sessions are labelled with their region where the name recurs across regions.
         assert {v.value for v in facets["session"]} == {
-            "市政协六届二次会议",
+            "市政协六届二次会议（重庆市）",
             "政协十四届全国委员会第二次会议",
         }
 
