@@ -766,3 +766,57 @@ def snippet(text: str, parsed: ParsedQuery, length: int = SNIPPET_LENGTH) -> str
     if window_end < len(text):
         out.append("…")
     return "".join(out)
+
+
+# --------------------------------------------------------------------------- bulk reading
+
+
+def count_and_ids(params, *, limit: int, chunk: int = 500):
+    """For exports and feeds: the number of matching replies (up to `limit` + 1) and an
+    iterator over their ids, newest first, fetched in chunks (never the whole set at once)."""
+    from .filters import ReplyFilter
+
+    filterset = ReplyFilter(params)
+    cleaned = filterset.clean_values()
+    parsed = parse_query((cleaned.get("q") or "").strip())
+    match = _TextMatch(parsed, bool(cleaned.get("title_only")))
+    base_sql, base_params = _matched_ids_sql(filterset.qs, match)
+    oldest = cleaned.get("sort") == "oldest"
+    order = "ASC NULLS LAST" if oldest else "DESC NULLS LAST"
+    id_order = "ASC" if oldest else "DESC"
+    with _cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({base_sql} LIMIT {limit + 1}) AS m", base_params)
+        total = cursor.fetchone()[0]
+
+    def ids():
+        last: tuple | None = None
+        remaining = limit
+        while remaining > 0:
+            # Keyset pagination on (sort_date, id): stable and cheap however deep it goes.
+            page_size = min(chunk, remaining)
+            where, extra = "TRUE", []
+            if last is not None:
+                comparison = ">" if oldest else "<"
+                where = f"(COALESCE(r.sort_date, DATE '0001-01-01'), r.id) {comparison} (%s, %s)"
+                extra = [last[0], last[1]]
+            with _cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    WITH m AS MATERIALIZED ({base_sql})
+                    SELECT r.id, COALESCE(r.sort_date, DATE '0001-01-01')
+                    FROM replies_reply r JOIN m ON m.id = r.id
+                    WHERE {where}
+                    ORDER BY COALESCE(r.sort_date, DATE '0001-01-01') {order}, r.id {id_order}
+                    LIMIT %s
+                    """,
+                    [*base_params, *extra, page_size],
+                )
+                rows = cursor.fetchall()
+            if not rows:
+                return
+            for reply_id, _ in rows:
+                yield reply_id
+            remaining -= len(rows)
+            last = (rows[-1][1], rows[-1][0])
+
+    return total, ids()

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import feeds, views
 from .api import api
 
 urlpatterns = [
@@ -18,5 +18,11 @@ urlpatterns = [
     path("themes/", views.theme_list, name="theme_list"),
     path("themes/<int:pk>/", views.theme_detail, name="theme"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
+    re_path(r"^export\.(?P<fmt>csv|jsonl)$", views.export, name="export"),
+    path("feeds/search.atom", feeds.ReplyFeed(), name="search_feed"),
+    path("agencies/<int:pk>/feed.atom", feeds.AgencyFeed(), name="agency_feed"),
+    path("members/<int:pk>/feed.atom", feeds.MemberFeed(), name="member_feed"),
+    path("themes/<int:pk>/feed.atom", feeds.ThemeFeed(), name="theme_feed"),
+    path("sessions/<int:pk>/feed.atom", feeds.SessionFeed(), name="session_feed"),
     path("api/", api.urls),
 ]

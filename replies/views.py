@@ -6,15 +6,17 @@ import os
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import queries
+from .exports import csv_rows, jsonl_rows
 from .models import Member, Reply, Session, Theme
 from .redaction import contains_contact_details
-from .search import FACET_LABELS, exact_lookup_kind, run_search
+from .search import FACET_LABELS, count_and_ids, exact_lookup_kind, run_search
 
 
 @require_GET
@@ -48,7 +50,13 @@ def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) 
         for name, values in results.facets.items()
         if values and name not in (fixed or {})
     ]
-    return {"results": results, "facets": facets, "errors": None, "fixed": fixed or {}}
+    return {
+        "results": results,
+        "facets": facets,
+        "errors": None,
+        "fixed": fixed or {},
+        "export_limit": settings.ARCHIVE_EXPORT_ANON_LIMIT,
+    }
 
 
 @require_GET
@@ -66,7 +74,13 @@ def search_page(request: HttpRequest) -> HttpResponse:
         # A 索引号 or 文号 goes straight to its reply.
         return redirect(results.exact_match.get_absolute_url())
     status = 400 if context["errors"] else 200
-    return render(request, "replies/search.html", {**context, "query": query}, status=status)
+    feed_url = reverse("search_feed") + ("?" + request.GET.urlencode() if request.GET else "")
+    return render(
+        request,
+        "replies/search.html",
+        {**context, "query": query, "feed_url": feed_url},
+        status=status,
+    )
 
 
 def _reply_page(request: HttpRequest, reply: Reply) -> HttpResponse:
@@ -155,7 +169,13 @@ def _entity_page(request: HttpRequest, template: str, facet: str, value: str, co
     params = request.GET.copy()
     params.setlist(facet, [value])
     search = _search_context(request, params, fixed={facet: value})
-    return render(request, template, {**context, **search, "query": request.GET.get("q", "")})
+    entity = next(iter(context.values()))
+    feed_url = reverse(f"{facet}_feed", args=[entity.pk])
+    return render(
+        request,
+        template,
+        {**context, **search, "query": request.GET.get("q", ""), "feed_url": feed_url},
+    )
 
 
 @require_GET
@@ -224,3 +244,49 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", csv_rows),
+    "jsonl": ("application/x-ndjson; charset=utf-8", jsonl_rows),
+}
+
+
+@require_GET
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Any search, as CSV or JSON Lines, streamed. Anonymous exports are capped; over the
+    cap the reader is told so, and may ask for the first rows with `partial=1`."""
+    content_type, rows = EXPORT_FORMATS[fmt]
+    params = request.GET.copy()
+    params.pop("page", None)
+    limit = (
+        settings.ARCHIVE_EXPORT_STAFF_LIMIT
+        if request.user.is_staff
+        else settings.ARCHIVE_EXPORT_ANON_LIMIT
+    )
+    try:
+        total, ids = count_and_ids(params, limit=limit)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        text = "\n".join(f"{field}: {'; '.join(msgs)}" for field, msgs in errors.items())
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    if total > limit and params.get("partial") != "1":
+        message = _(
+            "这次检索的结果超过 %(limit)s 件，超出了未登录用户的导出上限。"
+            "请缩小检索范围，或在链接后加上 partial=1 只导出最新的 %(limit)s 件，"
+            "或下载完整的数据集快照。"
+        ) % {"limit": f"{limit:,}"}
+        english = (
+            f"This search matches more than {limit:,} replies, the export limit for anonymous "
+            f"users. Narrow the search, add partial=1 to export the newest {limit:,}, or "
+            "download the full dataset snapshot."
+        )
+        return HttpResponse(
+            f"{message}\n{english}\n", status=403, content_type="text/plain; charset=utf-8"
+        )
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    response = StreamingHttpResponse(rows(ids, base_url), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="replies.{fmt}"'
+    if total > limit:
+        response["X-Export-Truncated"] = f"first {limit} of more"
+    return response

@@ -112,6 +112,10 @@ ARCHIVE_REDACT_CONTACTS = env_bool("ARCHIVE_REDACT_CONTACTS", True)
 ARCHIVE_ZIP_MAX_FILES = int(os.environ.get("ARCHIVE_ZIP_MAX_FILES", 500))
 ARCHIVE_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("ARCHIVE_ZIP_MAX_TOTAL_BYTES", 200 * 1024 * 1024))
 
+# Rows an export may hold: anonymous readers are capped, staff practically not.
+ARCHIVE_EXPORT_ANON_LIMIT = int(os.environ.get("ARCHIVE_EXPORT_ANON_LIMIT", 5000))
+ARCHIVE_EXPORT_STAFF_LIMIT = int(os.environ.get("ARCHIVE_EXPORT_STAFF_LIMIT", 1_000_000))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
