@@ -26,3 +26,33 @@ class ChosenLanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ReadOnlyCorsMiddleware:
+    """Let any site read the JSON API from a browser (GET/HEAD), as open-data APIs do.
+
+    Nothing that changes data lives under /api/, and no credentials are allowed, so a wildcard
+    origin is safe.
+    """
+
+    prefix = "/api/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(self.prefix):
+            return self.get_response(request)
+        if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
+            from django.http import HttpResponse
+
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Accept, If-None-Match, If-Modified-Since"
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = self.get_response(request)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            response["Access-Control-Allow-Origin"] = "*"
+            response["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+        return response
