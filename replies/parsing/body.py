@@ -398,37 +398,33 @@ def _doc_no_in_bracket(content: str) -> str | None:
     return None
 
 
+def _guillemet_pairs(text: str) -> list[tuple[int, int]]:
+    """Outermost `《…》` pairs in one linear pass (nested ones belong to their parent);
+    a line break or a run longer than 300 characters abandons an unclosed `《`."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    for position, ch in enumerate(text):
+        if ch == "《":
+            stack.append(position)
+            if len(stack) > 8:
+                del stack[0]
+        elif ch == "》" and stack:
+            opening = stack.pop()
+            if not stack and position - opening <= 300:
+                pairs.append((opening, position))
+        elif ch == "\n":
+            stack.clear()
+    return pairs
+
+
 def find_citations(body_text: str, exclude: set[str]) -> list[Citation]:
     """Every `《…》` in order of first appearance, deduplicated by title, with the 文号 in
     the bracket right after it (from a later mention when only that one has it)."""
     order: list[str] = []
     doc_nos: dict[str, str | None] = {}
-    position = 0
     length = len(body_text)
-    while position < length:
-        opening = body_text.find("《", position)
-        if opening < 0:
-            break
-        depth = 0
-        cursor = opening
-        end = -1
-        while cursor < length and cursor - opening < 300:
-            ch = body_text[cursor]
-            if ch == "《":
-                depth += 1
-            elif ch == "》":
-                depth -= 1
-                if depth == 0:
-                    end = cursor
-                    break
-            elif ch == "\n":
-                break
-            cursor += 1
-        if end < 0:
-            position = opening + 1
-            continue
+    for opening, end in _guillemet_pairs(body_text):
         title = body_text[opening + 1 : end].strip()
-        position = end + 1
         if not title or title in exclude:
             continue
         after = end + 1
