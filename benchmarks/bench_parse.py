@@ -10,6 +10,7 @@ dates) so nothing can be served from a cache. Prints one human line, then one JS
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -64,10 +65,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the median is reported")
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
-        try:
+        with contextlib.suppress(OSError):
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-        except OSError:
-            pass
 
     documents = corpus(args.docs)
     measure(documents[: min(20, len(documents))])  # warm imports and regex caches
