@@ -1,5 +1,226 @@
-from django.shortcuts import render
+"""Public pages. Views stay thin: parameters in, a read query or the search engine, a template."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from . import queries
+from .models import Member, Reply, Session, Theme
+from .redaction import contains_contact_details
+from .search import FACET_LABELS, exact_lookup_kind, run_search
 
 
-def home(request):
-    return render(request, "replies/home.html")
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "replies/home.html",
+        {
+            "counts": queries.archive_counts(),
+            "recent": queries.reply_list().order_by("-sort_date", "-id")[:8],
+            "agencies": queries.agencies_by_reply_count(limit=12),
+            "themes": queries.themes_by_reply_count(limit=20),
+            "sessions": queries.sessions_by_reply_count(limit=12),
+            "years": queries.years_with_counts(),
+        },
+    )
+
+
+def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) -> dict:
+    """Run the search engine on `params` and shape what the results partial shows.
+
+    `fixed` holds a filter an entity page imposes (e.g. agency=…), shown but not removable.
+    """
+    try:
+        results = run_search(params)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        return {"errors": errors, "results": None}
+    facets = [
+        (name, FACET_LABELS[name], values)
+        for name, values in results.facets.items()
+        if values and name not in (fixed or {})
+    ]
+    return {"results": results, "facets": facets, "errors": None, "fixed": fixed or {}}
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    context = _search_context(request, request.GET)
+    results = context["results"]
+    if (
+        results is not None
+        and results.exact_match is not None
+        and exact_lookup_kind(query) is not None
+        and exact_lookup_kind(query)[0] in ("index_no", "doc_no")
+        and request.GET.get("page") in (None, "1")
+    ):
+        # A 索引号 or 文号 goes straight to its reply.
+        return redirect(results.exact_match.get_absolute_url())
+    status = 400 if context["errors"] else 200
+    return render(request, "replies/search.html", {**context, "query": query}, status=status)
+
+
+def _reply_page(request: HttpRequest, reply: Reply) -> HttpResponse:
+    related = queries.related_replies(reply)
+    agency_links = list(reply.agency_links.all())
+    return render(
+        request,
+        "replies/reply_detail.html",
+        {
+            "reply": reply,
+            "members": [link.member for link in reply.member_links.all()],
+            "lead_link": next((link for link in agency_links if link.role == "lead"), None),
+            "co_links": [link for link in agency_links if link.role == "co"],
+            "commitments": list(reply.commitments.all()),
+            "citations": [
+                (citation, related.citing.get(citation.document_id, []))
+                for citation in reply.citations.all()
+            ],
+            "related": related,
+            "sources": list(reply.sources.all()),
+            "date_notes": date_notes(reply),
+        },
+    )
+
+
+def date_notes(reply: Reply) -> list[str]:
+    """Where the letter's dates disagree, say so: researchers date replies by them."""
+    notes = []
+    if reply.signed_date and reply.written_date and reply.signed_date != reply.written_date:
+        notes.append(
+            _("落款日期（%(signed)s）与成文日期（%(written)s）不一致。")
+            % {"signed": reply.signed_date, "written": reply.written_date}
+        )
+    first = reply.written_date or reply.signed_date
+    if reply.published_date and first and reply.published_date < first:
+        notes.append(
+            _("发布日期（%(published)s）早于成文或落款日期（%(first)s）。")
+            % {"published": reply.published_date, "first": first}
+        )
+    return notes
+
+
+@require_GET
+def reply_detail(request: HttpRequest, index_no: str) -> HttpResponse:
+    return _reply_page(request, queries.published_reply(index_no=index_no))
+
+
+@require_GET
+def reply_by_id(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = queries.published_reply(pk=pk)
+    if reply.index_no:
+        return redirect(reply.get_absolute_url(), permanent=True)
+    return _reply_page(request, reply)
+
+
+@require_GET
+def reply_source(request: HttpRequest, pk: int, revision: int) -> HttpResponse:
+    """The original file, byte for byte. When it prints contact details that the public copy
+    hides, only staff may download it."""
+    reply = Reply.objects.filter(pk=pk).first()
+    if reply is None or (not reply.is_published and not request.user.is_staff):
+        raise Http404("no such reply")
+    source = reply.sources.filter(revision=revision).first()
+    if source is None:
+        raise Http404("no such revision")
+    content = bytes(source.content)
+    if (
+        settings.ARCHIVE_REDACT_CONTACTS
+        and not request.user.is_staff
+        and contains_contact_details(reply.body_text)
+    ):
+        return render(request, "replies/source_restricted.html", {"reply": reply}, status=403)
+    response = HttpResponse(content, content_type="application/octet-stream")
+    filename = os.path.basename(source.filename) or f"reply-{pk}-r{revision}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
+def _quote(filename: str) -> str:
+    from urllib.parse import quote
+
+    return quote(filename, safe="")
+
+
+def _entity_page(request: HttpRequest, template: str, facet: str, value: str, context: dict):
+    params = request.GET.copy()
+    params.setlist(facet, [value])
+    search = _search_context(request, params, fixed={facet: value})
+    return render(request, template, {**context, **search, "query": request.GET.get("q", "")})
+
+
+@require_GET
+def agency_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = queries.agency_with_counts(pk)
+    return _entity_page(
+        request, "replies/agency_detail.html", "agency", agency.name, {"agency": agency}
+    )
+
+
+@require_GET
+def agency_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "replies/agency_list.html",
+        {"agencies": queries.agencies_by_reply_count().prefetch_related("aliases")},
+    )
+
+
+@require_GET
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = queries.get_or_404(Member, pk)
+    return _entity_page(
+        request, "replies/member_detail.html", "member", member.name, {"member": member}
+    )
+
+
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = queries.get_or_404(Session, pk)
+    return _entity_page(
+        request, "replies/session_detail.html", "session", session.name, {"session": session}
+    )
+
+
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "replies/session_list.html", {"sessions": queries.sessions_by_reply_count()}
+    )
+
+
+@require_GET
+def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    theme = queries.get_or_404(Theme, pk)
+    return _entity_page(request, "replies/theme_detail.html", "theme", theme.name, {"theme": theme})
+
+
+@require_GET
+def theme_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "replies/theme_list.html", {"themes": queries.themes_by_reply_count()})
+
+
+@require_GET
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal, replies = queries.proposal_with_replies(pk)
+    return render(
+        request,
+        "replies/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "lead_replies": [r for r in replies if r.role != "co"],
+            "co_replies": [r for r in replies if r.role == "co"],
+            "members": list(
+                Member.objects.filter(reply_links__reply__in=replies).distinct().order_by("name")
+            ),
+        },
+    )

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "ninja",
     "replies",
 ]
 
@@ -43,7 +44,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "archive.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -104,6 +105,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 UPLOAD_MAX_BYTES = int(os.environ.get("ARCHIVE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Contact names, phone numbers and e-mail addresses are hidden from the public copy of a reply.
+ARCHIVE_REDACT_CONTACTS = env_bool("ARCHIVE_REDACT_CONTACTS", True)
+# Limits on uploads and ZIP archives (per archive).
+ARCHIVE_ZIP_MAX_FILES = int(os.environ.get("ARCHIVE_ZIP_MAX_FILES", 500))
+ARCHIVE_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("ARCHIVE_ZIP_MAX_TOTAL_BYTES", 200 * 1024 * 1024))
 
 LOGGING = {
     "version": 1,

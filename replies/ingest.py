@@ -1,0 +1,575 @@
+"""Ingestion: one source file in, one reply (created, revised or unchanged) out, atomically.
+
+The `ingest` command, the admin upload and `reparse` all go through `ingest_source` /
+`apply_values`, so a file means the same thing whichever way it arrives. Nothing a user gives
+the archive is lost: every distinct file is kept byte for byte as a `Source` revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from . import search
+from .agencies import AgencyResolver, clean_name, region_of
+from .models import (
+    ChangeRecord,
+    Citation,
+    CitedDocument,
+    Commitment,
+    Genre,
+    Member,
+    Proposal,
+    Reply,
+    ReplyAgency,
+    ReplyMember,
+    Role,
+    Session,
+    Source,
+    Theme,
+)
+from .parsing import CONTRACT_KEYS, ParsedReply, ParseError, parse_document
+from .redaction import redact
+
+Status = Literal["created", "updated", "unchanged", "failed"]
+
+#: Contract keys stored under another column name on Reply.
+COLUMN_FOR_KEY = {
+    "session": "session_name",
+    "members": "member_names",
+    "lead_agency": "lead_agency_name",
+    "co_agencies": "co_agency_names",
+}
+DATE_KEYS = ("written_date", "published_date", "signed_date")
+LIST_KEYS = ("members", "co_agencies", "sections", "commitments", "citations")
+
+
+class IngestError(Exception):
+    """A file the archive refuses, with the reason in words a clerk understands."""
+
+
+@dataclass
+class IngestOutcome:
+    filename: str
+    status: Status
+    reply_id: int | None = None
+    title: str = ""
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+@dataclass
+class Context:
+    """Who is ingesting, through which channel, and the per-run caches."""
+
+    channel: str = Source.Channel.COMMAND
+    user: Any = None
+    user_name: str = ""
+    #: Status for newly created replies; revisions keep the reply's status.
+    new_status: str = Reply.Status.PUBLISHED
+    resolver: AgencyResolver = field(default_factory=AgencyResolver)
+    members: dict[str, Member] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    themes: dict[str, Theme] = field(default_factory=dict)
+    genres: dict[str, Genre] = field(default_factory=dict)
+
+    @property
+    def who(self) -> str:
+        if self.user is not None:
+            return self.user.get_username()
+        return self.user_name
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_source(data: bytes, filename: str) -> ParsedReply:
+    """Parse and check that the result is a reply; raises IngestError with the reason."""
+    if not data:
+        raise IngestError("文件为空 (empty file)")
+    max_bytes = settings.UPLOAD_MAX_BYTES
+    if len(data) > max_bytes:
+        raise IngestError(
+            f"文件过大：{len(data) / 1_048_576:.1f} MB，上限 {max_bytes / 1_048_576:.0f} MB "
+            f"(file too large)"
+        )
+    try:
+        parsed = parse_document(data, filename)
+    except ParseError as exc:
+        raise IngestError(f"无法解析 (cannot parse): {exc}") from exc
+    if not parsed.title.strip():
+        raise IngestError("未识别出标题，不像一份答复 (no recognisable title)")
+    if not parsed.body_text.strip():
+        raise IngestError("未识别出正文 (no letter text found)")
+    if not (parsed.kind or parsed.session or parsed.proposal_number or parsed.addressee):
+        raise IngestError(
+            "不像一份提案/建议答复：找不到会议、编号或称呼 "
+            "(not a reply: no session, proposal number or addressee)"
+        )
+    return parsed
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def find_existing(values: dict[str, Any], sha256: str | None = None) -> Reply | None:
+    """The stored reply this document is a version of, if any.
+
+    By source hash first, then by 索引号, then — for documents without one — by
+    (sender, session, proposal number, role).
+    """
+    if sha256:
+        source = Source.objects.filter(sha256=sha256).select_related("reply").first()
+        if source is not None:
+            return source.reply
+    if values.get("index_no"):
+        return Reply.objects.filter(index_no=values["index_no"]).first()
+    if values.get("session") and values.get("proposal_number"):
+        return (
+            Reply.objects.filter(
+                index_no__isnull=True,
+                session_name=values["session"],
+                proposal_number=values["proposal_number"],
+                role=values.get("role") or "",
+                sender=values.get("sender") or "",
+            )
+            .order_by("id")
+            .first()
+        )
+    return None
+
+
+# --------------------------------------------------------------------------- values
+
+
+def current_values(reply: Reply) -> dict[str, Any]:
+    """The reply's contract values as stored now (corrections included)."""
+    values: dict[str, Any] = {}
+    for key in CONTRACT_KEYS:
+        if key == "commitments":
+            values[key] = [{"heading": c.heading, "text": c.text} for c in reply.commitments.all()]
+        elif key == "citations":
+            values[key] = [
+                {"title": c.document.title, "doc_no": c.doc_no_as_written or None}
+                for c in reply.citations.select_related("document")
+            ]
+        else:
+            value = getattr(reply, COLUMN_FOR_KEY.get(key, key))
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif value == "" and key not in ("title", "body_text"):
+                value = None
+            values[key] = value
+    return values
+
+
+def _normalise(values: dict[str, Any]) -> dict[str, Any]:
+    """Contract values with the shapes the columns need (dates parsed, lists never None)."""
+    out = {}
+    for key in CONTRACT_KEYS:
+        value = values.get(key)
+        if key in DATE_KEYS:
+            if isinstance(value, str) and value:
+                value = dt.date.fromisoformat(value)
+            value = value or None
+        elif key in LIST_KEYS:
+            value = list(value or [])
+        elif isinstance(value, str):
+            value = value.strip()
+        out[key] = value
+    return out
+
+
+def diff_values(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    def plain(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    changes = {}
+    for key in CONTRACT_KEYS:
+        before, after = plain(old.get(key)), plain(new.get(key))
+        if (before or None) != (after or None):
+            changes[key] = [before, after]
+    return changes
+
+
+def split_themes(theme: str | None) -> list[str]:
+    """`财政、金融、审计` → three themes; `科技、教育\\科技` → 科技, 教育."""
+    names: list[str] = []
+    for part in re.split(r"[、，,;；/\\|\s]+", theme or ""):
+        part = part.strip()
+        if part and part not in names:
+            names.append(part)
+    return names
+
+
+def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None:
+    """Write contract values onto `reply` and rebuild every link derived from them.
+
+    The caller holds a transaction. `reply` may be unsaved (new)."""
+    values = _normalise(raw_values)
+    for key in CONTRACT_KEYS:
+        if key in ("commitments", "citations"):
+            continue
+        column = COLUMN_FOR_KEY.get(key, key)
+        value = values[key]
+        if value is None and key != "index_no":
+            value = [] if key in LIST_KEYS else ""
+        if key == "index_no" and not value:
+            value = None
+        setattr(reply, column, value)
+
+    reply.public_body_text = (
+        redact(reply.body_text) if settings.ARCHIVE_REDACT_CONTACTS else reply.body_text
+    )
+    dates = [values["published_date"], values["written_date"], values["signed_date"]]
+    reply.sort_date = next((d for d in dates if d), None)
+    year_date = values["written_date"] or values["published_date"] or values["signed_date"]
+    reply.year = year_date.year if year_date else None
+
+    # Agencies: the reply's own agency gives the region in which short names are read.
+    resolver = ctx.resolver
+    own_name = values["sender"] or values["lead_agency"] or values["publisher"] or ""
+    region = region_of(clean_name(own_name)) or _region_from_title(values["title"])
+    sender_agency = resolver.resolve(values["sender"], region) if values["sender"] else None
+    if sender_agency is not None and not region:
+        region = sender_agency.region
+    lead_agency = resolver.resolve(values["lead_agency"], region) if values["lead_agency"] else None
+    reply.sender_agency = sender_agency
+    reply.lead_agency = lead_agency
+
+    session = _session(values["session"], values["kind"], ctx)
+    reply.session = session
+    reply.proposal = _proposal(session, values, ctx) if session else None
+    genre_name = (values["genre"] or "").strip()
+    reply.genre_entity = _cached(ctx.genres, Genre, genre_name) if genre_name else None
+
+    search_text = _indexed_text(reply, values, resolver, region)
+    vectors = search.build_vectors(search_text)
+    reply.search_words = vectors.words
+    reply.search_bigrams = vectors.bigrams
+    reply.save()
+
+    # Children are rebuilt wholesale: they are derived from the values, never edited alone.
+    reply.agency_links.all().delete()
+    agency_links = []
+    if lead_agency is not None:
+        agency_links.append(
+            ReplyAgency(
+                reply=reply,
+                agency=lead_agency,
+                role=Role.LEAD,
+                position=0,
+                name_as_written=values["lead_agency"] or "",
+            )
+        )
+    seen_co: set[int] = set()
+    for position, name in enumerate(values["co_agencies"]):
+        agency = resolver.resolve(name, region)
+        if agency is None or agency.pk in seen_co or agency == lead_agency:
+            continue
+        seen_co.add(agency.pk)
+        agency_links.append(
+            ReplyAgency(
+                reply=reply, agency=agency, role=Role.CO, position=position, name_as_written=name
+            )
+        )
+    ReplyAgency.objects.bulk_create(agency_links)
+
+    reply.member_links.all().delete()
+    member_links = []
+    for position, name in enumerate(dict.fromkeys(n.strip() for n in values["members"] if n)):
+        member = _cached(ctx.members, Member, name)
+        member_links.append(ReplyMember(reply=reply, member=member, position=position))
+    ReplyMember.objects.bulk_create(member_links)
+
+    reply.themes.set([_cached(ctx.themes, Theme, name) for name in split_themes(values["theme"])])
+
+    reply.commitments.all().delete()
+    Commitment.objects.bulk_create(
+        Commitment(
+            reply=reply,
+            position=position,
+            heading=(item.get("heading") or "")[:500],
+            text=item.get("text") or "",
+        )
+        for position, item in enumerate(values["commitments"])
+    )
+
+    reply.citations.all().delete()
+    citations = []
+    for position, item in enumerate(values["citations"]):
+        title = (item.get("title") or "").strip()[:500]
+        if not title:
+            continue
+        doc_no = (item.get("doc_no") or "").strip()
+        document, created = CitedDocument.objects.get_or_create(
+            title=title, defaults={"doc_no": doc_no}
+        )
+        if doc_no and not document.doc_no and not created:
+            document.doc_no = doc_no
+            document.save(update_fields=["doc_no"])
+        citations.append(
+            Citation(reply=reply, document=document, position=position, doc_no_as_written=doc_no)
+        )
+    Citation.objects.bulk_create(citations)
+
+
+def _region_from_title(title: str | None) -> str:
+    """`重庆市科学技术局关于…` → `重庆市`, for replies without a signature."""
+    if not title or "关于" not in title:
+        return ""
+    return region_of(title.split("关于", 1)[0])
+
+
+def _cached(cache: dict[str, Any], model: type, name: str) -> Any:
+    obj = cache.get(name)
+    if obj is None:
+        obj, _ = model.objects.get_or_create(name=name)
+        cache[name] = obj
+        if model is Member:
+            search.add_words([name])
+    return obj
+
+
+def _session(name: str | None, kind: str | None, ctx: Context) -> Session | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    session = ctx.sessions.get(name)
+    if session is None:
+        session, _ = Session.objects.get_or_create(name=name, defaults={"kind": kind or ""})
+        ctx.sessions[name] = session
+    return session
+
+
+def _proposal(session: Session, values: dict[str, Any], ctx: Context) -> Proposal | None:
+    number = (values["proposal_number"] or "").strip()
+    if not number:
+        return None
+    proposal, created = Proposal.objects.get_or_create(
+        session=session,
+        number=number,
+        defaults={
+            "title": values["proposal_title"] or "",
+            "kind": values["kind"] or "",
+            "proposer_org": values["proposer_org"] or "",
+        },
+    )
+    if not created:
+        missing = {
+            attr: values[key] or ""
+            for attr, key in (
+                ("title", "proposal_title"),
+                ("kind", "kind"),
+                ("proposer_org", "proposer_org"),
+            )
+            if not getattr(proposal, attr) and values[key]
+        }
+        if missing:
+            for attr, value in missing.items():
+                setattr(proposal, attr, value)
+            proposal.save(update_fields=list(missing))
+    return proposal
+
+
+def _indexed_text(
+    reply: Reply, values: dict[str, Any], resolver: AgencyResolver, region: str
+) -> search.IndexedText:
+    """What search sees of a reply: linked names (with every alias of every agency) weigh B."""
+    linked: list[str] = [
+        values["proposal_title"] or "",
+        values["proposer_org"] or "",
+        values["session"] or "",
+        values["doc_no"] or "",
+        values["index_no"] or "",
+        " ".join(values["members"]),
+        values["publisher"] or "",
+        values["sender"] or "",
+    ]
+    agency_names = [values["lead_agency"] or "", *values["co_agencies"]]
+    for name in agency_names:
+        agency = resolver.find(name, region) if name else None
+        linked.append(name)
+        if agency is not None:
+            linked.append(agency.name)
+            linked.append(agency.short_name)
+            linked.extend(resolver.aliases_of(agency))
+    return search.IndexedText(
+        title=values["title"] or "",
+        linked=" ".join(part for part in linked if part),
+        body=reply.public_body_text,
+    )
+
+
+# --------------------------------------------------------------------------- the service
+
+
+def ingest_source(data: bytes, filename: str, ctx: Context | None = None) -> IngestOutcome:
+    """Store one file: a new reply, a new revision of an existing one, or nothing (unchanged).
+
+    Atomic: a file that fails leaves no rows behind.
+    """
+    ctx = ctx or Context()
+    try:
+        with transaction.atomic():
+            return _ingest(data, filename, ctx)
+    except IngestError as exc:
+        return IngestOutcome(filename=filename, status="failed", reason=str(exc))
+
+
+def _ingest(data: bytes, filename: str, ctx: Context) -> IngestOutcome:
+    digest = sha256_of(data)
+    known = Source.objects.filter(sha256=digest).select_related("reply").first()
+    if known is not None:
+        return IngestOutcome(
+            filename=filename, status="unchanged", reply_id=known.reply_id, title=known.reply.title
+        )
+    parsed = parse_source(data, filename)
+    values = parsed.to_contract()
+    reply = find_existing(values)
+    if reply is None:
+        reply = Reply(status=ctx.new_status)
+        apply_values(reply, values, ctx)
+        source = _store_source(reply, data, filename, parsed, digest, ctx, revision=1)
+        _record(reply, ChangeRecord.Action.CREATED, {}, source, ctx)
+        status: Status = "created"
+    else:
+        old = current_values(reply)
+        effective = {**values, **{key: old[key] for key in reply.corrected_fields}}
+        apply_values(reply, effective, ctx)
+        revision = (reply.sources.aggregate(top=Max("revision"))["top"] or 0) + 1
+        source = _store_source(reply, data, filename, parsed, digest, ctx, revision=revision)
+        _record(reply, ChangeRecord.Action.REVISED, diff_values(old, effective), source, ctx)
+        status = "updated"
+    return IngestOutcome(
+        filename=filename,
+        status=status,
+        reply_id=reply.pk,
+        title=reply.title,
+        warnings=list(parsed.warnings),
+    )
+
+
+def _store_source(
+    reply: Reply,
+    data: bytes,
+    filename: str,
+    parsed: ParsedReply,
+    digest: str,
+    ctx: Context,
+    *,
+    revision: int,
+) -> Source:
+    return Source.objects.create(
+        reply=reply,
+        revision=revision,
+        content=data,
+        filename=filename[:255],
+        encoding=parsed.encoding,
+        sha256=digest,
+        size=len(data),
+        parsed=parsed.to_contract(),
+        channel=ctx.channel,
+        uploaded_by=ctx.user,
+        uploaded_by_name=ctx.who,
+    )
+
+
+def _record(
+    reply: Reply,
+    action: str,
+    changes: dict[str, Any],
+    source: Source | None,
+    ctx: Context,
+) -> ChangeRecord:
+    return ChangeRecord.objects.create(
+        reply=reply,
+        action=action,
+        changes=changes,
+        source=source,
+        user=ctx.user,
+        user_name=ctx.who,
+    )
+
+
+def reparse_reply(reply: Reply, ctx: Context | None = None) -> dict[str, list[Any]]:
+    """Re-derive a reply's fields from its newest source; corrected fields are kept."""
+    ctx = ctx or Context()
+    source = reply.sources.order_by("-revision").first()
+    if source is None:
+        return {}
+    with transaction.atomic():
+        parsed = parse_document(bytes(source.content), source.filename)
+        old = current_values(reply)
+        values = parsed.to_contract()
+        effective = {**values, **{key: old[key] for key in reply.corrected_fields}}
+        changes = diff_values(old, effective)
+        apply_values(reply, effective, ctx)
+        source.parsed = values
+        source.encoding = parsed.encoding
+        source.save(update_fields=["parsed", "encoding"])
+        if changes:
+            _record(reply, ChangeRecord.Action.REPARSED, changes, source, ctx)
+    return changes
+
+
+def correct_reply(reply: Reply, corrections: dict[str, Any], ctx: Context) -> dict[str, list[Any]]:
+    """A clerk's hand corrections: applied, remembered (reparse keeps them), recorded."""
+    unknown = set(corrections) - set(CONTRACT_KEYS)
+    if unknown:
+        raise ValueError(f"not contract fields: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        old = current_values(reply)
+        effective = {**old, **corrections}
+        changes = diff_values(old, effective)
+        if not changes:
+            return {}
+        reply.corrected_fields = sorted(set(reply.corrected_fields) | set(changes))
+        apply_values(reply, effective, ctx)
+        source = reply.sources.order_by("-revision").first()
+        _record(reply, ChangeRecord.Action.CORRECTED, changes, source, ctx)
+    return changes
+
+
+def set_status(reply: Reply, status: str, ctx: Context) -> bool:
+    if reply.status == status:
+        return False
+    with transaction.atomic():
+        old = reply.status
+        reply.status = status
+        reply.save(update_fields=["status", "updated_at"])
+        _record(reply, ChangeRecord.Action.STATUS, {"status": [old, status]}, None, ctx)
+    return True
+
+
+def ingest_many(
+    items: Iterable[tuple[str, bytes | IngestError]], ctx: Context | None = None
+) -> Iterator[IngestOutcome]:
+    """Ingest (filename, bytes) pairs one by one; a failed file never stops the others.
+
+    An item may carry an IngestError instead of bytes (a file that could not even be read);
+    it is reported as failed in its turn.
+    """
+    ctx = ctx or Context()
+    search.load_dictionary_from_db()
+    for filename, data in items:
+        if isinstance(data, IngestError):
+            yield IngestOutcome(filename=filename, status="failed", reason=str(data))
+            continue
+        yield ingest_source(data, filename, ctx)

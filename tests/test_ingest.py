@@ -1,0 +1,181 @@
+import io
+import zipfile
+
+import pytest
+from django.core.management import call_command
+
+from replies.agencies import AgencyResolver
+from replies.ingest import Context, correct_reply, ingest_many, ingest_source, reparse_reply
+from replies.models import (
+    Agency,
+    ChangeRecord,
+    Citation,
+    Commitment,
+    Member,
+    Proposal,
+    Reply,
+    ReplyAgency,
+    Session,
+    Source,
+    Theme,
+)
+from tests.conftest import FIXTURES, SEED_FILE, fixture_documents
+
+ALL_MODELS = (Reply, Source, Agency, Member, Session, Proposal, Commitment, Citation, Theme)
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in ALL_MODELS} | {
+        "ReplyAgency": ReplyAgency.objects.count(),
+        "ChangeRecord": ChangeRecord.objects.count(),
+    }
+
+
+def test_seed_reply_is_linked_to_everything_it_names(seed_reply):
+    reply = seed_reply
+    assert [link.member.name for link in reply.member_links.all()] == ["李洁"]
+    assert reply.proposal.number == "1005"
+    assert reply.proposal.session.name == "市政协六届二次会议"
+    assert reply.session.name == "市政协六届二次会议"
+    assert reply.lead_agency.name == "重庆市科学技术局"
+    assert AgencyResolver().find("市科技局", "重庆市") == reply.lead_agency
+    co = reply.agency_links.filter(role="co").order_by("position")
+    assert [link.agency.name for link in co] == [
+        "重庆市人力资源和社会保障局",
+        "重庆市经济和信息化委员会",
+        "重庆市人民政府国有资产监督管理委员会",
+    ]
+    assert [link.name_as_written for link in co] == ["市人力社保局", "市经济信息委", "市国资委"]
+    headings = [c.heading for c in reply.commitments.order_by("position")]
+    assert len(headings) == 4
+    assert headings[0] == "打造孵化集群，树立示范标杆"
+    assert headings[-1] == "创新工作机制，激发孵化活力"
+    assert any(c.document.doc_no == "渝府办发〔2021〕142号" for c in reply.citations.all())
+    assert [t.name for t in reply.themes.all()] == ["科技"]
+    assert reply.signed_date.isoformat() == "2024-05-16"
+    assert reply.written_date.isoformat() == "2024-10-12"
+    assert reply.year == 2024
+
+
+def test_source_is_kept_verbatim(seed_reply):
+    source = seed_reply.sources.get()
+    original = (FIXTURES / SEED_FILE).read_bytes()
+    assert bytes(source.content) == original
+    assert source.filename == SEED_FILE
+    assert source.encoding == "utf-8"
+    assert source.revision == 1
+    assert len(source.sha256) == 64
+    assert source.parsed["index_no"] == seed_reply.index_no
+    assert source.uploaded_by_name == "tests"
+
+
+def test_ingesting_fixtures_twice_changes_nothing(ingested):
+    before = row_counts()
+    items = [(path.name, path.read_bytes()) for path in fixture_documents()]
+    outcomes = list(ingest_many(items, Context()))
+    assert {o.status for o in outcomes} == {"unchanged"}
+    assert len(outcomes) == len(ingested)
+    assert row_counts() == before
+
+
+def test_changed_document_becomes_a_new_revision(seed_reply):
+    original = (FIXTURES / SEED_FILE).read_bytes()
+    changed = original.replace("孵化体系构建工作".encode(), "孵化体系建设工作".encode())
+    assert changed != original
+    outcome = ingest_source(changed, "corrected.txt", Context(user_name="clerk"))
+    assert outcome.status == "updated"
+    assert outcome.reply_id == seed_reply.pk
+    assert Reply.objects.filter(index_no=seed_reply.index_no).count() == 1
+    revisions = list(seed_reply.sources.order_by("revision").values_list("revision", "filename"))
+    assert revisions == [(1, SEED_FILE), (2, "corrected.txt")]
+    assert bytes(seed_reply.sources.get(revision=1).content) == original
+    record = seed_reply.changes.filter(action="revised").get()
+    assert "body_text" in record.changes
+    assert record.source.revision == 2
+
+
+def test_document_without_index_no_is_matched_by_sender_session_number_role(db):
+    text = (FIXTURES / SEED_FILE).read_text()
+    lines = [line for line in text.splitlines() if "索引号" not in line]
+    first = "\n".join(lines).encode()
+    second = first.replace("激发全市创新创业活力".encode(), "激发创新创业活力".encode())
+    a = ingest_source(first, "a.txt")
+    b = ingest_source(second, "b.txt")
+    assert (a.status, b.status) == ("created", "updated")
+    assert a.reply_id == b.reply_id
+    assert Reply.objects.get().index_no is None
+
+
+def test_failed_file_leaves_nothing_and_the_batch_goes_on(db):
+    good = (FIXTURES / SEED_FILE).read_bytes()
+    items = [
+        ("broken.html", b"\xff\xfe\x00garbage\x00" * 10),
+        ("not-a-reply.html", "<html><body><p>今天天气很好。</p></body></html>".encode()),
+        ("empty.txt", b""),
+        (SEED_FILE, good),
+    ]
+    outcomes = {o.filename: o for o in ingest_many(items, Context())}
+    assert outcomes["broken.html"].status == "failed"
+    assert outcomes["not-a-reply.html"].status == "failed"
+    assert "empty" in outcomes["empty.txt"].reason
+    assert outcomes[SEED_FILE].status == "created"
+    assert Reply.objects.count() == 1
+    assert Source.objects.count() == 1
+
+
+def test_failure_inside_the_transaction_rolls_back_everything(db, monkeypatch):
+    import replies.ingest as ingest_module
+
+    def explode(*args, **kwargs):
+        raise ingest_module.IngestError("disk on fire")
+
+    monkeypatch.setattr(ingest_module, "_store_source", explode)
+    outcome = ingest_source((FIXTURES / SEED_FILE).read_bytes(), SEED_FILE)
+    assert outcome.status == "failed"
+    assert Reply.objects.count() == 0
+    assert Member.objects.count() == 0
+    assert Proposal.objects.count() == 0
+
+
+def test_clerk_correction_survives_reparse(seed_reply):
+    ctx = Context(user_name="clerk")
+    changes = correct_reply(seed_reply, {"signer": "明炬同志", "members": ["李洁", "张三"]}, ctx)
+    assert set(changes) == {"signer", "members"}
+    seed_reply.refresh_from_db()
+    assert seed_reply.corrected_fields == ["members", "signer"]
+    assert [link.member.name for link in seed_reply.member_links.order_by("position")] == [
+        "李洁",
+        "张三",
+    ]
+    seed_reply.title = "tampered"
+    seed_reply.save()
+    reparse_reply(seed_reply, Context(user_name="reparse"))
+    seed_reply.refresh_from_db()
+    assert seed_reply.signer == "明炬同志"
+    assert seed_reply.member_names == ["李洁", "张三"]
+    assert seed_reply.title == "重庆市科学技术局关于市政协六届二次会议第1005号提案答复的函"
+    actions = list(seed_reply.changes.order_by("at", "id").values_list("action", flat=True))
+    assert actions == ["created", "corrected", "reparsed"]
+
+
+def test_multi_valued_theme_becomes_several_themes(db):
+    from replies.ingest import split_themes
+
+    assert split_themes("财政、金融、审计") == ["财政", "金融", "审计"]
+    assert split_themes("科技、教育\\科技") == ["科技", "教育"]
+
+
+def test_ingest_command_reports_each_file_and_exits_nonzero_on_failure(db, tmp_path, capsys):
+    (tmp_path / "bad.html").write_bytes(b"\x00\x01\x02" * 50)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(FIXTURES / SEED_FILE, arcname=SEED_FILE)
+    (tmp_path / "batch.zip").write_bytes(archive.getvalue())
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("ingest", str(tmp_path))
+    assert exit_info.value.code == 1
+    out, err = capsys.readouterr()
+    assert f"created    {tmp_path / 'batch.zip'}/{SEED_FILE}" in out
+    assert "failed" in err and "bad.html" in err
+    assert "2 files" in out and "1 created" in out and "1 failed" in out
+    assert Reply.objects.count() == 1

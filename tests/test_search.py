@@ -1,0 +1,171 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+
+from replies.search import parse_query, run_search, snippet
+from tests.conftest import SEED_INDEX_NO
+
+JW_INDEX_NO = "11500000009275780L/2024-00213"
+MOST_INDEX_NO = "000014349/2024-00317"
+
+
+def search(query: str = "", **filters) -> list[str | None]:
+    return [hit.reply.index_no for hit in run(query, **filters).hits]
+
+
+def run(query: str = "", **filters):
+    params = QueryDict(mutable=True)
+    if query:
+        params["q"] = query
+    for key, value in filters.items():
+        params.setlist(key, value if isinstance(value, list) else [value])
+    return run_search(params)
+
+
+def test_parse_query_websearch_syntax():
+    parsed = parse_query('"科技企业孵化" 明月湖 OR 照母山 -两江 科技企業')
+    assert [[t.text for t in group] for group in parsed.groups] == [
+        ["科技企业孵化"],
+        ["明月湖", "照母山"],
+        ["科技企业"],
+    ]
+    assert parsed.groups[0][0].phrase
+    assert [t.text for t in parsed.excluded] == ["两江"]
+
+
+@pytest.mark.usefixtures("ingested")
+class TestMatching:
+    def test_substring_of_body(self):
+        assert search("孵化")[0] == SEED_INDEX_NO
+        assert SEED_INDEX_NO in search("技术经纪")
+        assert search("明月湖") == [SEED_INDEX_NO]
+
+    def test_traditional_query_finds_simplified_reply(self):
+        assert search("科技企業孵化體系")[0] == SEED_INDEX_NO
+
+    def test_member_and_agency_names(self):
+        assert search("李洁")[0] == SEED_INDEX_NO
+        assert SEED_INDEX_NO in search("市国资委")
+        # The full name is nowhere in the text; the reply is linked to it.
+        assert SEED_INDEX_NO in search("重庆市人民政府国有资产监督管理委员会")
+
+    def test_doc_no_and_index_no_go_first(self):
+        results = run("渝科局函〔2024〕275号")
+        assert results.hits[0].reply.index_no == SEED_INDEX_NO
+        assert results.exact_match.index_no == SEED_INDEX_NO
+        assert search("渝科局函[2024]275号")[0] == SEED_INDEX_NO
+        assert search(JW_INDEX_NO)[0] == JW_INDEX_NO
+
+    def test_proposal_number_goes_first(self):
+        assert search("第0387号")[0] == JW_INDEX_NO
+        assert search("03105号提案")[0] == MOST_INDEX_NO
+
+    def test_phrase_needs_adjacency(self):
+        assert search('"孵化体系"') == [SEED_INDEX_NO]
+        assert search('"体系孵化"') == []
+
+    def test_exclusion_and_or(self):
+        assert SEED_INDEX_NO not in search("科技 -明月湖")
+        assert set(search("明月湖 OR 师资队伍")) == {SEED_INDEX_NO, JW_INDEX_NO}
+
+    def test_title_only(self):
+        assert search("孵化", title_only="true") == []
+        assert search("1005号提案答复", title_only="true") == [SEED_INDEX_NO]
+
+    def test_single_character(self):
+        assert JW_INDEX_NO in search("师")
+
+    def test_redacted_phone_number_is_not_searchable(self):
+        assert search("023-12345678") == []
+        assert search("12345678") == []
+        assert search("刘老师") == []
+
+
+@pytest.mark.usefixtures("ingested")
+class TestFilters:
+    def test_co_agency_filter_with_query(self):
+        assert search("孵化", agency="市国资委") == [SEED_INDEX_NO]
+        assert search("孵化", agency="重庆市人民政府国有资产监督管理委员会") == [SEED_INDEX_NO]
+        assert search("孵化", co_agency="市国资委") == [SEED_INDEX_NO]
+        assert search("孵化", lead_agency="市国资委") == []
+        assert search("孵化", lead_agency="市科技局") == [SEED_INDEX_NO]
+
+    def test_values_within_a_facet_or_facets_and(self):
+        assert set(search(kind=["proposal", "suggestion"])) == {
+            SEED_INDEX_NO,
+            JW_INDEX_NO,
+            MOST_INDEX_NO,
+        }
+        assert search(kind="suggestion") == [JW_INDEX_NO]
+        assert search(kind="suggestion", theme="科技") == []
+
+    def test_empty_query_lists_filtered_replies_newest_first(self):
+        results = run(year="2024")
+        dates = [hit.reply.sort_date for hit in results.hits]
+        assert dates == sorted(dates, reverse=True)
+        assert results.sort == "newest"
+        assert results.count == 3
+
+    def test_oldest_sort(self):
+        dates = [hit.reply.sort_date for hit in run("科技", sort="oldest").hits]
+        assert dates == sorted(dates)
+
+    def test_date_range(self):
+        assert search(date_from="2024-09-01", date_to="2024-09-30") == [MOST_INDEX_NO]
+
+    def test_member_and_session_filters(self):
+        assert search(member="李洁") == [SEED_INDEX_NO]
+        assert search(session="市六届人大二次会议") == [JW_INDEX_NO]
+
+    @pytest.mark.parametrize(
+        ("params", "bad"),
+        [
+            ({"year": "abc"}, "year"),
+            ({"agency": "不存在的局"}, "agency"),
+            ({"kind": "petition"}, "kind"),
+            ({"page": "0"}, "page"),
+            ({"sort": "random"}, "sort"),
+            ({"date_from": "2024-13-45"}, "date_from"),
+            ({"theme": "没有这个主题"}, "theme"),
+        ],
+    )
+    def test_bad_parameters_name_the_parameter(self, params, bad):
+        with pytest.raises(ValidationError) as info:
+            run(**params)
+        assert bad in info.value.message_dict
+
+
+@pytest.mark.usefixtures("ingested")
+class TestFacets:
+    def test_facets_count_the_matched_replies(self):
+        facets = run("科技").facets
+        kinds = {v.value: v.count for v in facets["kind"]}
+        assert kinds == {"proposal": 2, "suggestion": 1}
+        lead = {v.value: v.count for v in facets["lead_agency"]}
+        assert lead["重庆市科学技术局"] == 1
+        co = {v.label: v.count for v in facets["co_agency"]}
+        assert co["市国资委"] == 1
+        assert {v.value for v in facets["year"]} == {"2024"}
+
+    def test_selected_facet_keeps_its_alternatives_with_counts(self):
+        facets = run("科技", kind="proposal").facets
+        kinds = {v.value: (v.count, v.selected) for v in facets["kind"]}
+        assert kinds == {"proposal": (2, True), "suggestion": (1, False)}
+        # Other facets are counted within the selection.
+        assert {v.value for v in facets["session"]} == {
+            "市政协六届二次会议",
+            "政协十四届全国委员会第二次会议",
+        }
+
+    def test_selected_value_with_no_match_stays_visible(self):
+        facets = run("明月湖", theme="教育").facets
+        theme = {v.value: (v.count, v.selected) for v in facets["theme"]}
+        assert theme["教育"] == (0, True)
+
+
+def test_snippet_marks_matches_and_escapes():
+    parsed = parse_query("孵化")
+    html = snippet("<b>科技企业孵化</b>体系，孵化器", parsed)
+    assert "&lt;b&gt;" in html
+    assert html.count("<mark>") == 2
+    assert "<b>" not in html
