@@ -14,7 +14,8 @@ from .result import Citation, Commitment, Section
 
 CLOSING_RE = re.compile(
     r"^[（(]?(?:感谢|此复函|此答复|此复|对以上答复|联系人|联系电话|联系方式|特此函复|特此答复|特此回复|专此函复|专此答复"
-    r"|再次感谢|衷心感谢|非常感谢|诚挚感谢|真诚感谢|谢谢|最后，感谢|答复类别)"
+    r"|再次感谢|衷心感谢|非常感谢|诚挚感谢|真诚感谢|谢谢|最后，感谢|答复类别|特此函告|专此函告|以上意见"
+    r"|特此说明)"
 )
 _POST_LETTER_RE = re.compile(
     r"^[（(]?此件|^抄送|^抄报|^附件[：:]|^[（(]?公开(?:方式|属性|类型)|^[（(]?(?:不予)?公开"
@@ -97,6 +98,8 @@ def _split_inline_salutation(lines: list[Line], index: int) -> None:
 
 def _looks_like_addressee(text: str) -> bool:
     text = text.removeprefix("尊敬的").strip()
+    if addressee_persons(text):
+        return True
     if re.search(r"\d|日期|时间|来源|附件|主题|关键|链接|分享|位置", text):
         return False
     return (

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from .dates import parse_date_line
 from .labels import starts_with_label
-from .textnorm import display_width, leading_indent, normalise_value, restore_punctuation
+from .textnorm import (
+    display_width,
+    leading_indent,
+    normalise_value,
+    restore_punctuation,
+    single_spaced,
+)
 
 
 @dataclass
@@ -22,6 +28,13 @@ class Line:
     indent: int = 0
     #: A blank line (or a block boundary) separates this line from the one before.
     blank_before: bool = True
+    #: The line with whitespace runs kept as single spaces (metadata labels are split on
+    #: this form); empty when it equals `text`.
+    spaced: str = ""
+
+    @property
+    def label_text(self) -> str:
+        return self.spaced or self.text
 
 
 #: The start of an item or part: `一、` `（一）` `1.` `1．` `1、` `（1）` `一是` `第一，`.
@@ -85,14 +98,24 @@ def lines_from_blocks(blocks: list[str]) -> list[Line]:
             cells = [normalise_value(cell) for cell in block.split("\t")]
             cells = [cell for cell in cells if cell]
             if cells and starts_with_label(cells[0]):
-                result.append(Line(text="\t".join(cells), blank_before=True))
+                spaced = "\t".join(
+                    single_spaced(cell) for cell in block.split("\t") if cell.strip()
+                )
+                result.append(Line(text="\t".join(cells), blank_before=True, spaced=spaced))
                 continue
             for cell in cells:
                 result.append(Line(text=cell, blank_before=True))
             continue
         text = normalise_value(block)
         if text:
-            result.append(Line(text=text, indent=leading_indent(block), blank_before=True))
+            result.append(
+                Line(
+                    text=text,
+                    indent=leading_indent(block),
+                    blank_before=True,
+                    spaced=single_spaced(block),
+                )
+            )
     return result
 
 
@@ -123,7 +146,14 @@ def lines_from_text(text: str) -> list[Line]:
         if not value:
             blank = True
             continue
-        staged.append(Line(text=value, indent=leading_indent(raw), blank_before=blank))
+        staged.append(
+            Line(
+                text=value,
+                indent=leading_indent(raw),
+                blank_before=blank,
+                spaced=single_spaced(raw),
+            )
+        )
         blank = False
     if len(staged) < 2:
         return staged
@@ -185,5 +215,6 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
     for first, pieces in groups:
         if len(pieces) > 1:
             first.text = restore_punctuation("".join(pieces))
+            first.spaced = ""
         joined.append(first)
     return joined

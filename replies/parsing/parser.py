@@ -191,7 +191,7 @@ def _metadata(lines: list[Line], skip: range, source_format: str) -> tuple[_Cand
     for index, line in enumerate(lines):
         if index in skip:
             continue
-        pairs = label_values(line.text)
+        pairs = label_values(line.label_text)
         if not pairs:
             continue
         consumed.add(index)
@@ -317,8 +317,21 @@ def _extract(
     _guard(warnings, "proposers", lambda: _proposers(reply, opening, letter), None)
     _guard(warnings, "sender", lambda: _sender(reply, letter), None)
     reply.co_agencies = _guard(warnings, "co_agencies", lambda: find_co_agencies(opening), [])
-    reply.signer = _guard(warnings, "signer", lambda: find_signer(reply.body_text), None)
-    reply.reply_category = _guard(warnings, "reply_category", lambda: _category(reply, lines), None)
+    # 签发人 and the category often stand above the title, outside the letter.
+    outside = "\n".join(
+        line.text
+        for index, line in enumerate(lines)
+        if index not in letter_range and len(line.text) <= 40 and not is_chrome(line.text)
+    )[:MAX_OPENING_CHARS]
+    reply.signer = _guard(
+        warnings, "signer", lambda: find_signer(reply.body_text) or find_signer(outside), None
+    )
+    reply.reply_category = _guard(
+        warnings,
+        "reply_category",
+        lambda: find_reply_category(reply.body_text) or find_reply_category(outside),
+        None,
+    )
 
     parts = _guard(
         warnings, "sections", lambda: body_mod.find_sections(body_lines, first_text, body_end), []
@@ -453,20 +466,6 @@ def _sender(reply: ParsedReply, letter: body_mod.Letter) -> None:
         reply.lead_agency = reply.sender
     elif reply.role == "co":
         reply.lead_agency = reply.addressee
-
-
-def _category(reply: ParsedReply, lines: list[Line]) -> str | None:
-    found = find_reply_category(reply.body_text)
-    if found:
-        return found
-    for line in lines:
-        if "类别" in line.text or (
-            "类" in line.text and ("答复" in line.text or "办理" in line.text)
-        ):
-            found = find_reply_category(line.text)
-            if found:
-                return found
-    return None
 
 
 __all__ = ["parse"]

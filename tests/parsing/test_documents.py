@@ -13,7 +13,7 @@ from .samples import CO_HANDLING_HTML, WRAPPED_TEXT
 
 def test_co_handling_opinion_from_gbk_html_with_meta_only_metadata() -> None:
     reply = parse_document(CO_HANDLING_HTML.encode("gbk"), "page.html")
-    assert reply.encoding == "gb18030"
+    assert reply.encoding == "gbk"
     assert reply.title == "重庆市财政局关于市政协六届二次会议第0123号提案的协办意见"
     assert reply.published_date == dt.date(2024, 6, 1)
     assert reply.publisher == "市财政局"
@@ -45,7 +45,7 @@ def test_co_handling_opinion_from_gbk_html_with_meta_only_metadata() -> None:
 
 def test_hard_wrapped_text_capture_in_gb18030() -> None:
     reply = parse_document(WRAPPED_TEXT.encode("gb18030"), "capture.txt")
-    assert reply.encoding == "gb18030"
+    assert reply.encoding == "gbk"
     assert reply.title == "区十八届人大三次会议第45号建议答复的函"
     assert reply.index_no == "008123456/2023-01234"
     assert reply.doc_no == "某区教委函〔2023〕9号"

@@ -16,9 +16,7 @@ from replies.parsing import CONTRACT_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "replies"
-SOURCES = sorted(
-    path for path in FIXTURES.iterdir() if path.is_file() and not path.name.endswith(".json")
-)
+SOURCES = sorted(path for path in FIXTURES.iterdir() if path.suffix in {".txt", ".html", ".docx"})
 
 
 def run_command(*args: str) -> subprocess.CompletedProcess[str]:
