@@ -392,11 +392,7 @@ def _proposal_facts(reply: ParsedReply, opening: str, body_lines: list[str]) -> 
         )
     reply.kind = title_facts.kind or opening_facts.kind  # type: ignore[assignment]
 
-    for regex in _PROPOSAL_TITLE_RES:
-        match = regex.search(opening)
-        if match:
-            reply.proposal_title = match.group("t").strip()
-            break
+    reply.proposal_title = _proposal_title(opening)
     if reply.proposal_title is None:
         match = _PROPOSAL_TITLE_RES[0].search(reply.title)
         if match:
@@ -404,6 +400,29 @@ def _proposal_facts(reply: ParsedReply, opening: str, body_lines: list[str]) -> 
 
     if reply.kind is None:
         reply.kind = _kind_fallback(reply, opening)  # type: ignore[assignment]
+
+
+_OWN_TITLE_BEFORE_RE = re.compile(r"(?:提出|所提|领衔|提交|联名|递交)(?:的|了)?$|关于$|^$")
+_OWN_TITLE_AFTER_RE = re.compile(r"^\s?(?:[（(]第|[（(]\d|收悉|提案|建议|议案|已收悉|[（(]编号)")
+
+
+def _proposal_title(opening: str) -> str | None:
+    """The proposal's own title in the opening: the `《…》` that follows 提出的 / 所提 or
+    is followed by its number or 收悉; else one ending in 提案 / 建议; else the first;
+    else `提出的关于…的提案` without guillemets."""
+    guillemets = list(_PROPOSAL_TITLE_RES[0].finditer(opening))
+    for match in guillemets:
+        before = opening[max(0, match.start() - 6) : match.start()]
+        after = opening[match.end() : match.end() + 6]
+        if _OWN_TITLE_BEFORE_RE.search(before) or _OWN_TITLE_AFTER_RE.match(after):
+            return match.group("t").strip()
+    for match in guillemets:
+        if match.group("t").endswith(("提案", "建议", "议案")):
+            return match.group("t").strip()
+    if guillemets:
+        return guillemets[0].group("t").strip()
+    match = _PROPOSAL_TITLE_RES[1].search(opening)
+    return match.group("t").strip() if match else None
 
 
 def _kind_fallback(reply: ParsedReply, opening: str) -> str | None:

@@ -40,7 +40,8 @@ _COLLECTIVE_RE = re.compile(
 #: Endings of government agency names.
 _AGENCY_END_RE = re.compile(
     r"(?:局|委|厅|部|办|办公室|委员会|政府|中心|院|署|处|所|站|室|馆|司|行|集团|公司|大学|学院|队|社|联|团"
-    r"|会|管委会|分局|总局|银行|研究院|中央|委会|机关|厂|台|库|场|园区|管理局|事务局|监狱|总队|支队|大队|公署)$"
+    r"|会|管委会|分局|总局|银行|研究院|中央|委会|机关|厂|台|库|场|园区|管理局|事务局|监狱|总队|支队|大队|公署"
+    r"|海关|协|联社|指挥部|分公司|医院|法院|检察院)$"
 )
 _AGENCY_CHARS_RE = re.compile(rf"^[{CJK_CLASS}（）()·]{{2,40}}$")
 _GENERIC_AGENCY_RE = re.compile(
@@ -100,6 +101,8 @@ def split_names(text: str) -> list[str] | None:
 
 def addressee_persons(addressee: str) -> list[str] | None:
     """Names when the salutation greets individual members or deputies, else None."""
+    addressee = addressee.removesuffix("：").strip()
+    addressee = re.sub(r"(?:委员|代表)等[0-9一二三四五六七八九十]{0,3}[位名]?$", "委员", addressee)
     if not _PERSON_TITLE_RE.search(addressee.removesuffix("：")) and not is_person_name(addressee):
         return None
     return split_names(addressee)
@@ -267,6 +270,9 @@ _TRAILING_ETC_RE = re.compile(
 )
 
 
+_RUN_ON_RE = re.compile(r"针对|围绕|对|就|按照|根据|结合|认真|共同|进行|的")
+
+
 def split_agencies(text: str) -> list[str]:
     """Split a list of agencies on 、，和 及 以及, but split on 和/及 only where the left
     part is a complete agency name (`工业和信息化部` stays whole)."""
@@ -300,6 +306,13 @@ def split_agencies(text: str) -> list[str]:
     cleaned: list[str] = []
     for part in parts:
         part = _TRAILING_ETC_RE.sub("", part.removeprefix("了").strip())
+        if not is_agency_name(part):
+            # `会同市财政局对您的建议进行了研究`: the list ran on into the sentence.
+            head = _RUN_ON_RE.split(part, 1)[0]
+            if head != part and is_agency_name(head):
+                part = head
+            elif len(part) > 12 or _RUN_ON_RE.search(part):
+                continue
         if not part or len(part) < 2 or _GENERIC_AGENCY_RE.match(part):
             continue
         if part.startswith(("我", "本", "贵", "你", "您")) and len(part) <= 3:
