@@ -201,7 +201,12 @@ def find_letter(lines: list[Line], title_index: int | None) -> Letter:
                     continue
                 if not _is_signature_agency(candidate):
                     break
-                senders.insert(0, candidate)
+                # Joint signatures put agencies side by side: `重庆市科学技术局　重庆市财政局`.
+                side_by_side = lines[cursor].label_text.split()
+                if len(side_by_side) > 1 and all(is_agency_name(part) for part in side_by_side):
+                    senders[0:0] = side_by_side
+                else:
+                    senders.insert(0, candidate)
                 signature_index = cursor
                 cursor -= 1
         letter.signature_index = signature_index

@@ -161,22 +161,25 @@ def lines_from_text(text: str) -> list[Line]:
 
 
 def _join_wraps(staged: list[Line]) -> list[Line]:
-    # A hard-wrapped capture shows its wrap width on several lines that run on into the
-    # next; one long line proves nothing. Without two such lines nothing is joined.
-    run_on_widths = sorted(
-        (
-            display_width(staged[i].text) + staged[i].indent
-            for i in range(len(staged) - 1)
-            if not staged[i + 1].blank_before and not ends_sentence(staged[i].text)
-        ),
-        reverse=True,
+    # A hard-wrapped capture fills most of its lines to the wrap width, so the wrap width
+    # is near the top of the line widths; a line that runs on into the next is a wrap only
+    # when it is that wide (a heading is not). A capture whose paragraphs are single long
+    # lines has a far larger reference, so its headings never join. At least two wide
+    # run-on lines are needed before anything is joined.
+    widths = sorted(display_width(line.text) + line.indent for line in staged)
+    reference = widths[int(0.9 * (len(widths) - 1))]
+    threshold = max(30, int(reference * 0.8))
+    wide_run_ons = sum(
+        1
+        for i in range(len(staged) - 1)
+        if not staged[i + 1].blank_before
+        and not ends_sentence(staged[i].text)
+        and display_width(staged[i].text) + staged[i].indent >= threshold
     )
-    if len(run_on_widths) < 2:
+    if wide_run_ons < 2:
         return staged
-    reference = run_on_widths[1]
     indents = [line.indent for line in staged]
     baseline_indent = max(set(indents), key=indents.count)
-    threshold = max(30, int(reference * 0.75))
     texts = [line.text for line in staged]
 
     # Pieces are collected per paragraph and joined once: repeated concatenation would be

@@ -260,8 +260,16 @@ def _extract(
         )
     titles = title_candidates.values.get("title", [])
     reply.title = titles[0][0] if titles else ""
+    for value, _source in titles[1:]:
+        # A label or line cut at a hard wrap is a prefix of the whole title seen elsewhere.
+        if len(value) > len(reply.title) and value.startswith(reply.title):
+            reply.title = value
     if titles:
-        distinct = {value for value, source in titles if source != "<title>"}
+        distinct = {
+            value
+            for value, source in titles
+            if source != "<title>" and not (value != reply.title and reply.title.startswith(value))
+        }
         if len(distinct) > 1:
             warnings.append(f"title: sources disagree ({' / '.join(sorted(distinct))})")
     else:
@@ -462,11 +470,11 @@ def _proposers(reply: ParsedReply, opening: str, letter: body_mod.Letter) -> Non
         if persons:
             reply.members = persons
         elif addressee and (not is_agency_name(addressee) or is_collective(addressee)):
-            reply.proposer_org = reply.addressee
+            reply.proposer_org = addressee
         else:
             reply.members = members_from_text(reply.title + "\n" + opening)
             if not reply.members and addressee:
-                reply.proposer_org = reply.addressee
+                reply.proposer_org = addressee
     else:
         reply.members = members_from_text(reply.title + "\n" + opening)
         if not reply.members:
