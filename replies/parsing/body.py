@@ -21,6 +21,16 @@ _POST_LETTER_RE = re.compile(
     r"^[（(]?此件|^抄送|^抄报|^附件[：:]|^[（(]?公开(?:方式|属性|类型)|^[（(]?(?:不予)?公开"
 )
 _SALUTATION_RE = re.compile(r"^(?P<addressee>[^：:。，；！？]{2,50})[：:](?P<rest>.*)$")
+#: `尊敬的张伟委员，您好！` — a greeting instead of a colon.
+_GREETING_RE = re.compile(r"^(?P<addressee>[^：:。，；！？]{2,50})[，,]\s?您好[！!。]?$")
+
+
+def addressee_of(text: str) -> str | None:
+    """The addressee a salutation line names, without its colon or greeting."""
+    match = _SALUTATION_RE.match(text) or _GREETING_RE.match(text)
+    return match.group("addressee").strip() if match else None
+
+
 _LETTER_START_RE = re.compile(
     r"^(?:您|你|贵|首先|现|经|关于|《|我|收到|对于|感谢|根据|按照|由|近日|来信)"
 )
@@ -117,6 +127,12 @@ def find_salutation(lines: list[Line], first: int, last: int) -> int | None:
         text = lines[index].text
         if starts_with_label(text) or is_chrome(text):
             continue
+        greeting = _GREETING_RE.match(text)
+        if greeting:
+            addressee = greeting.group("addressee").strip()
+            if addressee_persons(addressee.removeprefix("尊敬的")) or is_collective(addressee):
+                return index
+            continue
         match = _SALUTATION_RE.match(text)
         if not match:
             if len(text) > 60 and "。" in text:
@@ -172,7 +188,7 @@ def find_letter(lines: list[Line], title_index: int | None) -> Letter:
         start=start, end=max(start, footer - 1), salutation_index=salutation, warnings=warnings
     )
     if salutation is not None:
-        letter.addressee = _SALUTATION_RE.match(lines[salutation].text).group("addressee").strip()  # type: ignore[union-attr]
+        letter.addressee = addressee_of(lines[salutation].text)
 
     for index in range(start + 1, footer):
         text = lines[index].text

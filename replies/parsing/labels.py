@@ -128,6 +128,9 @@ LABEL_RE = re.compile(
 _BARE_LABEL_RE = re.compile(rf"^(?:{_OPEN} ?)?(?:{_LABEL_ALT})(?: ?{_CLOSE})? ?[：:]?$")
 
 
+_VALUE_EDGE = " \t|｜/·•【[［〔(（"
+
+
 @dataclass(frozen=True)
 class LabelValue:
     label: str
@@ -157,6 +160,8 @@ def label_values(line: str) -> list[LabelValue]:
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(stripped)
         label = (match.group("b") or match.group("s") or match.group("w") or "").replace(" ", "")
-        value = normalise_value(stripped[match.end() : end].strip(" \t|｜"))
+        # The next label may sit in brackets (`【字体：大 中 小】`): its opening bracket and
+        # any separator before it are not part of this value.
+        value = normalise_value(stripped[match.end() : end].strip(_VALUE_EDGE))
         pairs.append(LabelValue(label, _LABEL_TO_FIELD.get(label), value))
     return pairs

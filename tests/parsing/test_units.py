@@ -457,3 +457,18 @@ def test_reply_category_forms() -> None:
     for line, expected in [("答复类别：B", "B"), ("（A类）", "A"), ("答复类别：c类", "C")]:
         body = f"李洁委员：\n您提出的提案收悉。\n{line}\n重庆市某某局\n2024年5月1日"
         assert parse_document(letter(body), "x.txt").reply_category == expected
+
+
+def test_greeting_instead_of_a_colon_is_a_salutation() -> None:
+    body = (
+        "尊敬的张伟委员，您好！\n您提出的提案收悉。现答复如下：\n感谢。\n重庆市某某局\n2024年5月1日"
+    )
+    reply = parse_document(letter(body), "x.txt")
+    assert reply.addressee == "尊敬的张伟委员"
+    assert reply.members == ["张伟"]
+    assert reply.body_text.startswith("尊敬的张伟委员，您好！\n")
+
+
+def test_label_value_stops_before_a_bracketed_label() -> None:
+    line = normalise_value("来源：县教委 【字体：大 中 小】")
+    assert {p.field: p.value for p in label_values(line) if p.field} == {"publisher": "县教委"}
