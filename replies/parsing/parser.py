@@ -17,7 +17,7 @@ from .dates import find_date
 from .decoding import decode_bytes, is_docx, looks_like_html
 from .docx_blocks import docx_blocks
 from .html_blocks import html_to_page
-from .labels import label_values, starts_with_label
+from .labels import FIELD_LABELS, label_values, starts_with_label
 from .lines import Line, is_chrome, lines_from_blocks, lines_from_text
 from .people import (
     addressee_persons,
@@ -83,6 +83,10 @@ class _Candidates:
         found = self.values.get(key)
         if not found:
             return None
+        # The contract's own label first (发布机构 before 来源, 发布日期 before 日期), then
+        # the page's <meta>, then anything else; document order within a rank.
+        ranks = {label: rank for rank, label in enumerate(FIELD_LABELS.get(key, ()))}
+        found = sorted(found, key=lambda item: ranks.get(item[1], len(ranks)))
         first = found[0][0]
         for value, source in found[1:]:
             if value != first:

@@ -472,3 +472,15 @@ def test_greeting_instead_of_a_colon_is_a_salutation() -> None:
 def test_label_value_stops_before_a_bracketed_label() -> None:
     line = normalise_value("来源：县教委 【字体：大 中 小】")
     assert {p.field: p.value for p in label_values(line) if p.field} == {"publisher": "县教委"}
+
+
+def test_contract_label_outranks_a_looser_one_and_the_difference_is_warned() -> None:
+    text = (
+        "发布时间：2024-07-16 来源：重庆市科学技术局\n发布机构：市科技局\n发布日期：2024-07-15\n\n"
+        "关于市政协六届二次会议第0001号提案答复的函\n\n李洁委员：\n\n您提出的提案收悉。"
+    )
+    reply = parse_document(text.encode(), "x.txt")
+    assert reply.publisher == "市科技局"
+    assert reply.published_date == dt.date(2024, 7, 15)
+    assert any(w.startswith("publisher:") for w in reply.warnings)
+    assert any(w.startswith("published_date:") for w in reply.warnings)
