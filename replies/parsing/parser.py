@@ -327,7 +327,7 @@ def _extract(
 
     _guard(warnings, "session", lambda: _proposal_facts(reply, opening, body_lines), None)
     _guard(warnings, "proposers", lambda: _proposers(reply, opening, letter), None)
-    _guard(warnings, "sender", lambda: _sender(reply, letter), None)
+    _guard(warnings, "sender", lambda: _sender(reply, letter, opening), None)
     reply.co_agencies = _guard(warnings, "co_agencies", lambda: find_co_agencies(opening), [])
     # 签发人 and the category often stand above the title, outside the letter.
     outside = "\n".join(
@@ -479,6 +479,10 @@ def _proposers(reply: ParsedReply, opening: str, letter: body_mod.Letter) -> Non
             reply.members = members_from_text(reply.title + "\n" + opening)
             if not reply.members and addressee:
                 reply.proposer_org = addressee
+    elif persons:
+        reply.members = persons
+    elif addressee and is_collective(addressee):
+        reply.proposer_org = addressee
     else:
         reply.members = members_from_text(reply.title + "\n" + opening)
         if not reply.members:
@@ -487,7 +491,12 @@ def _proposers(reply: ParsedReply, opening: str, letter: body_mod.Letter) -> Non
         reply.warnings.append("members: no member or collective proposer found")
 
 
-def _sender(reply: ParsedReply, letter: body_mod.Letter) -> None:
+_LEAD_NAMED_RE = re.compile(
+    r"由([\u4e00-\u9fff（）]{2,30}?)(?:牵头)?主办|主办单位(?:为|是)([\u4e00-\u9fff（）]{2,30}?)[，。；、]"
+)
+
+
+def _sender(reply: ParsedReply, letter: body_mod.Letter, opening: str) -> None:
     reply.sender = letter.sender
     if reply.sender is None:
         match = _TITLE_ISSUER_RE.match(reply.title)
@@ -496,7 +505,16 @@ def _sender(reply: ParsedReply, letter: body_mod.Letter) -> None:
     if reply.role == "lead":
         reply.lead_agency = reply.sender
     elif reply.role == "co":
-        reply.lead_agency = reply.addressee
+        addressee = (reply.addressee or "").removeprefix("尊敬的")
+        if addressee and is_agency_name(addressee) and not is_collective(addressee):
+            reply.lead_agency = reply.addressee
+        else:
+            # A co-handling opinion sent to the proposer names the lead agency in the text.
+            named = _LEAD_NAMED_RE.search(opening)
+            name = (named.group(1) or named.group(2)) if named else None
+            reply.lead_agency = name if name and is_agency_name(name) else None
+            if reply.lead_agency is None:
+                reply.warnings.append("lead_agency: co-handling opinion names no lead agency")
 
 
 __all__ = ["parse"]

@@ -484,3 +484,14 @@ def test_contract_label_outranks_a_looser_one_and_the_difference_is_warned() -> 
     assert reply.published_date == dt.date(2024, 7, 15)
     assert any(w.startswith("publisher:") for w in reply.warnings)
     assert any(w.startswith("published_date:") for w in reply.warnings)
+
+
+def test_co_handling_opinion_sent_to_the_member_names_the_lead_agency_from_the_text() -> None:
+    body = (
+        "李洁委员：\n您提出的提案收悉。该提案由市教委主办，我局协办，现将我局协办意见答复如下：\n"
+        "一、情况。\n重庆市某某局\n2024年5月1日"
+    )
+    reply = parse_document(letter(body), "x.txt")
+    assert reply.role == "co"
+    assert reply.members == ["李洁"]
+    assert reply.lead_agency == "市教委"
