@@ -14,12 +14,23 @@ from .result import Citation, Commitment, Section
 
 CLOSING_RE = re.compile(
     r"^[（(]?(?:感谢|此复函|此答复|此复|对以上答复|联系人|联系电话|联系方式|特此函复|特此答复|特此回复|专此函复|专此答复"
-    r"|再次感谢|衷心感谢|非常感谢|诚挚感谢|真诚感谢|谢谢|最后，感谢|答复类别)"
+    r"|再次感谢|衷心感谢|非常感谢|诚挚感谢|真诚感谢|谢谢|最后，感谢|答复类别|特此函告|专此函告|以上意见"
+    r"|特此说明)"
 )
 _POST_LETTER_RE = re.compile(
     r"^[（(]?此件|^抄送|^抄报|^附件[：:]|^[（(]?公开(?:方式|属性|类型)|^[（(]?(?:不予)?公开"
 )
 _SALUTATION_RE = re.compile(r"^(?P<addressee>[^：:。，；！？]{2,50})[：:](?P<rest>.*)$")
+#: `尊敬的张伟委员，您好！` — a greeting instead of a colon.
+_GREETING_RE = re.compile(r"^(?P<addressee>[^：:。，；！？]{2,50})[，,]\s?您好[！!。]?$")
+
+
+def addressee_of(text: str) -> str | None:
+    """The addressee a salutation line names, without its colon or greeting."""
+    match = _SALUTATION_RE.match(text) or _GREETING_RE.match(text)
+    return match.group("addressee").strip() if match else None
+
+
 _LETTER_START_RE = re.compile(
     r"^(?:您|你|贵|首先|现|经|关于|《|我|收到|对于|感谢|根据|按照|由|近日|来信)"
 )
@@ -97,6 +108,8 @@ def _split_inline_salutation(lines: list[Line], index: int) -> None:
 
 def _looks_like_addressee(text: str) -> bool:
     text = text.removeprefix("尊敬的").strip()
+    if addressee_persons(text):
+        return True
     if re.search(r"\d|日期|时间|来源|附件|主题|关键|链接|分享|位置", text):
         return False
     return (
@@ -113,6 +126,12 @@ def find_salutation(lines: list[Line], first: int, last: int) -> int | None:
     for index in range(first, min(last, len(lines))):
         text = lines[index].text
         if starts_with_label(text) or is_chrome(text):
+            continue
+        greeting = _GREETING_RE.match(text)
+        if greeting:
+            addressee = greeting.group("addressee").strip()
+            if addressee_persons(addressee.removeprefix("尊敬的")) or is_collective(addressee):
+                return index
             continue
         match = _SALUTATION_RE.match(text)
         if not match:
@@ -169,7 +188,7 @@ def find_letter(lines: list[Line], title_index: int | None) -> Letter:
         start=start, end=max(start, footer - 1), salutation_index=salutation, warnings=warnings
     )
     if salutation is not None:
-        letter.addressee = _SALUTATION_RE.match(lines[salutation].text).group("addressee").strip()  # type: ignore[union-attr]
+        letter.addressee = addressee_of(lines[salutation].text)
 
     for index in range(start + 1, footer):
         text = lines[index].text
@@ -198,7 +217,12 @@ def find_letter(lines: list[Line], title_index: int | None) -> Letter:
                     continue
                 if not _is_signature_agency(candidate):
                     break
-                senders.insert(0, candidate)
+                # Joint signatures put agencies side by side: `重庆市科学技术局　重庆市财政局`.
+                side_by_side = lines[cursor].label_text.split()
+                if len(side_by_side) > 1 and all(is_agency_name(part) for part in side_by_side):
+                    senders[0:0] = side_by_side
+                else:
+                    senders.insert(0, candidate)
                 signature_index = cursor
                 cursor -= 1
         letter.signature_index = signature_index
@@ -398,37 +422,33 @@ def _doc_no_in_bracket(content: str) -> str | None:
     return None
 
 
+def _guillemet_pairs(text: str) -> list[tuple[int, int]]:
+    """Outermost `《…》` pairs in one linear pass (nested ones belong to their parent);
+    a line break or a run longer than 300 characters abandons an unclosed `《`."""
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    for position, ch in enumerate(text):
+        if ch == "《":
+            stack.append(position)
+            if len(stack) > 8:
+                del stack[0]
+        elif ch == "》" and stack:
+            opening = stack.pop()
+            if not stack and position - opening <= 300:
+                pairs.append((opening, position))
+        elif ch == "\n":
+            stack.clear()
+    return pairs
+
+
 def find_citations(body_text: str, exclude: set[str]) -> list[Citation]:
     """Every `《…》` in order of first appearance, deduplicated by title, with the 文号 in
     the bracket right after it (from a later mention when only that one has it)."""
     order: list[str] = []
     doc_nos: dict[str, str | None] = {}
-    position = 0
     length = len(body_text)
-    while position < length:
-        opening = body_text.find("《", position)
-        if opening < 0:
-            break
-        depth = 0
-        cursor = opening
-        end = -1
-        while cursor < length and cursor - opening < 300:
-            ch = body_text[cursor]
-            if ch == "《":
-                depth += 1
-            elif ch == "》":
-                depth -= 1
-                if depth == 0:
-                    end = cursor
-                    break
-            elif ch == "\n":
-                break
-            cursor += 1
-        if end < 0:
-            position = opening + 1
-            continue
+    for opening, end in _guillemet_pairs(body_text):
         title = body_text[opening + 1 : end].strip()
-        position = end + 1
         if not title or title in exclude:
             continue
         after = end + 1

@@ -86,6 +86,15 @@ def _try(data: bytes, codec: str) -> str | None:
         return None
 
 
+def _gb_name(data: bytes, codec: str) -> str:
+    """Which GB encoding the bytes are: `gbk` when GBK reads them all (a `gb2312`
+    declaration is often wrong about that), `gb18030` when they need its four-byte forms.
+    The text itself is always decoded with GB18030, which reads GBK identically."""
+    if codec != "gb18030":
+        return codec
+    return "gbk" if _try(data, "gbk") is not None else "gb18030"
+
+
 def _nearly(data: bytes, codec: str) -> str | None:
     """The text when decoding with replacement loses only a handful of characters."""
     text = data.decode(codec, errors="replace")
@@ -119,7 +128,7 @@ def decode_bytes(data: bytes) -> Decoded:
         codec = _codec_for(declared)
         text = _try(data, codec)
         if text is not None:
-            return Decoded(text, codec, warnings)
+            return Decoded(text, _gb_name(data, codec), warnings)
         warnings.append(
             f"encoding: page declares {declared} but its bytes do not decode as {codec}"
         )
@@ -135,7 +144,7 @@ def decode_bytes(data: bytes) -> Decoded:
 
     text = _try(data, "gb18030")
     if text is not None:
-        return Decoded(text, "gb18030", warnings)
+        return Decoded(text, _gb_name(data, "gb18030"), warnings)
     nearly = _nearly(data, "gb18030")
     if nearly is not None:
         warnings.append("encoding: a few invalid GB18030 bytes replaced")

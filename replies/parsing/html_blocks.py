@@ -194,7 +194,7 @@ class _Renderer:
         elif name in _CELL_TAGS:
             start = self.cell_start if self.cell_start is not None else len(self.current)
             cell = "".join(self.current[start:]).strip()
-            if cell and is_bare_label(cell):
+            if cell and is_bare_label(cell) and not cell.endswith(("：", ":")):
                 self.current.append("：")
             self.current.append("\t")
             self.cell_start = None

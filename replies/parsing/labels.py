@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .textnorm import normalise_value
+
 #: Contract field → the labels that carry it, longest first within the regex.
 FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "index_no": ("索引号", "信息索引号", "索取号", "索 引 号", "内容索引号"),
@@ -102,16 +104,31 @@ for _field_name, _labels in FIELD_LABELS.items():
     for _label in _labels:
         _LABEL_TO_FIELD[_label.replace(" ", "")] = _field_name
 _ALL_LABELS = sorted({*_LABEL_TO_FIELD, *OTHER_LABELS}, key=len, reverse=True)
-_LABEL_ALT = "|".join(re.escape(label) for label in _ALL_LABELS)
+
+
+def _spaced_alternation(labels: list[str]) -> str:
+    """`索引号` → `索 ?引 ?号`: sources space out label characters (`索 引 号`, `文　　号`)."""
+    return "|".join(" ?".join(re.escape(ch) for ch in label) for label in labels)
+
+
+#: Two-character labels (`日期`, `来源`, `文号`) are ordinary words too: they count only
+#: after a non-ideograph. Longer ones (`发布时间`, `体裁分类`) may follow a value directly.
+_STRONG_ALT = _spaced_alternation([label for label in _ALL_LABELS if len(label) >= 3])
+_WEAK_ALT = _spaced_alternation([label for label in _ALL_LABELS if len(label) < 3])
+_LABEL_ALT = _spaced_alternation(_ALL_LABELS)
 
 _OPEN = r"[\[【［〔]"
 _CLOSE = r"[\]】］〕]"
 #: A label either bracketed (colon optional) or followed by a colon.
 LABEL_RE = re.compile(
     rf"(?:{_OPEN} ?(?P<b>{_LABEL_ALT}) ?{_CLOSE} ?[：:]?"
-    rf"|(?<![\u4e00-\u9fff])(?P<c>{_LABEL_ALT}) ?[：:])"
+    rf"|(?P<s>{_STRONG_ALT}) ?[：:]"
+    rf"|(?<![\u3400-\u9fff])(?P<w>{_WEAK_ALT}) ?[：:])"
 )
 _BARE_LABEL_RE = re.compile(rf"^(?:{_OPEN} ?)?(?:{_LABEL_ALT})(?: ?{_CLOSE})? ?[：:]?$")
+
+
+_VALUE_EDGE = " \t|｜/·•【[［〔(（"
 
 
 @dataclass(frozen=True)
@@ -142,7 +159,9 @@ def label_values(line: str) -> list[LabelValue]:
     pairs: list[LabelValue] = []
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(stripped)
-        label = match.group("b") or match.group("c") or ""
-        value = stripped[match.end() : end].strip(" \t|｜")
+        label = (match.group("b") or match.group("s") or match.group("w") or "").replace(" ", "")
+        # The next label may sit in brackets (`【字体：大 中 小】`): its opening bracket and
+        # any separator before it are not part of this value.
+        value = normalise_value(stripped[match.end() : end].strip(_VALUE_EDGE))
         pairs.append(LabelValue(label, _LABEL_TO_FIELD.get(label), value))
     return pairs

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from .dates import parse_date_line
 from .labels import starts_with_label
-from .textnorm import display_width, leading_indent, normalise_value, restore_punctuation
+from .textnorm import (
+    display_width,
+    leading_indent,
+    normalise_value,
+    restore_punctuation,
+    single_spaced,
+)
 
 
 @dataclass
@@ -22,6 +28,13 @@ class Line:
     indent: int = 0
     #: A blank line (or a block boundary) separates this line from the one before.
     blank_before: bool = True
+    #: The line with whitespace runs kept as single spaces (metadata labels are split on
+    #: this form); empty when it equals `text`.
+    spaced: str = ""
+
+    @property
+    def label_text(self) -> str:
+        return self.spaced or self.text
 
 
 #: The start of an item or part: `一、` `（一）` `1.` `1．` `1、` `（1）` `一是` `第一，`.
@@ -85,14 +98,24 @@ def lines_from_blocks(blocks: list[str]) -> list[Line]:
             cells = [normalise_value(cell) for cell in block.split("\t")]
             cells = [cell for cell in cells if cell]
             if cells and starts_with_label(cells[0]):
-                result.append(Line(text="\t".join(cells), blank_before=True))
+                spaced = "\t".join(
+                    single_spaced(cell) for cell in block.split("\t") if cell.strip()
+                )
+                result.append(Line(text="\t".join(cells), blank_before=True, spaced=spaced))
                 continue
             for cell in cells:
                 result.append(Line(text=cell, blank_before=True))
             continue
         text = normalise_value(block)
         if text:
-            result.append(Line(text=text, indent=leading_indent(block), blank_before=True))
+            result.append(
+                Line(
+                    text=text,
+                    indent=leading_indent(block),
+                    blank_before=True,
+                    spaced=single_spaced(block),
+                )
+            )
     return result
 
 
@@ -123,7 +146,14 @@ def lines_from_text(text: str) -> list[Line]:
         if not value:
             blank = True
             continue
-        staged.append(Line(text=value, indent=leading_indent(raw), blank_before=blank))
+        staged.append(
+            Line(
+                text=value,
+                indent=leading_indent(raw),
+                blank_before=blank,
+                spaced=single_spaced(raw),
+            )
+        )
         blank = False
     if len(staged) < 2:
         return staged
@@ -131,22 +161,25 @@ def lines_from_text(text: str) -> list[Line]:
 
 
 def _join_wraps(staged: list[Line]) -> list[Line]:
-    # A hard-wrapped capture shows its wrap width on several lines that run on into the
-    # next; one long line proves nothing. Without two such lines nothing is joined.
-    run_on_widths = sorted(
-        (
-            display_width(staged[i].text) + staged[i].indent
-            for i in range(len(staged) - 1)
-            if not staged[i + 1].blank_before and not ends_sentence(staged[i].text)
-        ),
-        reverse=True,
+    # A hard-wrapped capture fills most of its lines to the wrap width, so the wrap width
+    # is near the top of the line widths; a line that runs on into the next is a wrap only
+    # when it is that wide (a heading is not). A capture whose paragraphs are single long
+    # lines has a far larger reference, so its headings never join. At least two wide
+    # run-on lines are needed before anything is joined.
+    widths = sorted(display_width(line.text) + line.indent for line in staged)
+    reference = widths[int(0.9 * (len(widths) - 1))]
+    threshold = max(30, int(reference * 0.8))
+    wide_run_ons = sum(
+        1
+        for i in range(len(staged) - 1)
+        if not staged[i + 1].blank_before
+        and not ends_sentence(staged[i].text)
+        and display_width(staged[i].text) + staged[i].indent >= threshold
     )
-    if len(run_on_widths) < 2:
+    if wide_run_ons < 2:
         return staged
-    reference = run_on_widths[1]
     indents = [line.indent for line in staged]
     baseline_indent = max(set(indents), key=indents.count)
-    threshold = max(30, int(reference * 0.75))
     texts = [line.text for line in staged]
 
     # Pieces are collected per paragraph and joined once: repeated concatenation would be
@@ -185,5 +218,6 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
     for first, pieces in groups:
         if len(pieces) > 1:
             first.text = restore_punctuation("".join(pieces))
+            first.spaced = ""
         joined.append(first)
     return joined

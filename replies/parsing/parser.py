@@ -17,7 +17,7 @@ from .dates import find_date
 from .decoding import decode_bytes, is_docx, looks_like_html
 from .docx_blocks import docx_blocks
 from .html_blocks import html_to_page
-from .labels import label_values, starts_with_label
+from .labels import FIELD_LABELS, label_values, starts_with_label
 from .lines import Line, is_chrome, lines_from_blocks, lines_from_text
 from .people import (
     addressee_persons,
@@ -83,6 +83,10 @@ class _Candidates:
         found = self.values.get(key)
         if not found:
             return None
+        # The contract's own label first (发布机构 before 来源, 发布日期 before 日期), then
+        # the page's <meta>, then anything else; document order within a rank.
+        ranks = {label: rank for rank, label in enumerate(FIELD_LABELS.get(key, ()))}
+        found = sorted(found, key=lambda item: ranks.get(item[1], len(ranks)))
         first = found[0][0]
         for value, source in found[1:]:
             if value != first:
@@ -191,7 +195,7 @@ def _metadata(lines: list[Line], skip: range, source_format: str) -> tuple[_Cand
     for index, line in enumerate(lines):
         if index in skip:
             continue
-        pairs = label_values(line.text)
+        pairs = label_values(line.label_text)
         if not pairs:
             continue
         consumed.add(index)
@@ -260,8 +264,16 @@ def _extract(
         )
     titles = title_candidates.values.get("title", [])
     reply.title = titles[0][0] if titles else ""
+    for value, _source in titles[1:]:
+        # A label or line cut at a hard wrap is a prefix of the whole title seen elsewhere.
+        if len(value) > len(reply.title) and value.startswith(reply.title):
+            reply.title = value
     if titles:
-        distinct = {value for value, source in titles if source != "<title>"}
+        distinct = {
+            value
+            for value, source in titles
+            if source != "<title>" and not (value != reply.title and reply.title.startswith(value))
+        }
         if len(distinct) > 1:
             warnings.append(f"title: sources disagree ({' / '.join(sorted(distinct))})")
     else:
@@ -315,10 +327,23 @@ def _extract(
 
     _guard(warnings, "session", lambda: _proposal_facts(reply, opening, body_lines), None)
     _guard(warnings, "proposers", lambda: _proposers(reply, opening, letter), None)
-    _guard(warnings, "sender", lambda: _sender(reply, letter), None)
+    _guard(warnings, "sender", lambda: _sender(reply, letter, opening), None)
     reply.co_agencies = _guard(warnings, "co_agencies", lambda: find_co_agencies(opening), [])
-    reply.signer = _guard(warnings, "signer", lambda: find_signer(reply.body_text), None)
-    reply.reply_category = _guard(warnings, "reply_category", lambda: _category(reply, lines), None)
+    # 签发人 and the category often stand above the title, outside the letter.
+    outside = "\n".join(
+        line.text
+        for index, line in enumerate(lines)
+        if index not in letter_range and len(line.text) <= 40 and not is_chrome(line.text)
+    )[:MAX_OPENING_CHARS]
+    reply.signer = _guard(
+        warnings, "signer", lambda: find_signer(reply.body_text) or find_signer(outside), None
+    )
+    reply.reply_category = _guard(
+        warnings,
+        "reply_category",
+        lambda: find_reply_category(reply.body_text) or find_reply_category(outside),
+        None,
+    )
 
     parts = _guard(
         warnings, "sections", lambda: body_mod.find_sections(body_lines, first_text, body_end), []
@@ -379,11 +404,7 @@ def _proposal_facts(reply: ParsedReply, opening: str, body_lines: list[str]) -> 
         )
     reply.kind = title_facts.kind or opening_facts.kind  # type: ignore[assignment]
 
-    for regex in _PROPOSAL_TITLE_RES:
-        match = regex.search(opening)
-        if match:
-            reply.proposal_title = match.group("t").strip()
-            break
+    reply.proposal_title = _proposal_title(opening)
     if reply.proposal_title is None:
         match = _PROPOSAL_TITLE_RES[0].search(reply.title)
         if match:
@@ -391,6 +412,29 @@ def _proposal_facts(reply: ParsedReply, opening: str, body_lines: list[str]) -> 
 
     if reply.kind is None:
         reply.kind = _kind_fallback(reply, opening)  # type: ignore[assignment]
+
+
+_OWN_TITLE_BEFORE_RE = re.compile(r"(?:提出|所提|领衔|提交|联名|递交)(?:的|了)?$|关于$|^$")
+_OWN_TITLE_AFTER_RE = re.compile(r"^\s?(?:[（(]第|[（(]\d|收悉|提案|建议|议案|已收悉|[（(]编号)")
+
+
+def _proposal_title(opening: str) -> str | None:
+    """The proposal's own title in the opening: the `《…》` that follows 提出的 / 所提 or
+    is followed by its number or 收悉; else one ending in 提案 / 建议; else the first;
+    else `提出的关于…的提案` without guillemets."""
+    guillemets = list(_PROPOSAL_TITLE_RES[0].finditer(opening))
+    for match in guillemets:
+        before = opening[max(0, match.start() - 6) : match.start()]
+        after = opening[match.end() : match.end() + 6]
+        if _OWN_TITLE_BEFORE_RE.search(before) or _OWN_TITLE_AFTER_RE.match(after):
+            return match.group("t").strip()
+    for match in guillemets:
+        if match.group("t").endswith(("提案", "建议", "议案")):
+            return match.group("t").strip()
+    if guillemets:
+        return guillemets[0].group("t").strip()
+    match = _PROPOSAL_TITLE_RES[1].search(opening)
+    return match.group("t").strip() if match else None
 
 
 def _kind_fallback(reply: ParsedReply, opening: str) -> str | None:
@@ -430,11 +474,15 @@ def _proposers(reply: ParsedReply, opening: str, letter: body_mod.Letter) -> Non
         if persons:
             reply.members = persons
         elif addressee and (not is_agency_name(addressee) or is_collective(addressee)):
-            reply.proposer_org = reply.addressee
+            reply.proposer_org = addressee
         else:
             reply.members = members_from_text(reply.title + "\n" + opening)
             if not reply.members and addressee:
-                reply.proposer_org = reply.addressee
+                reply.proposer_org = addressee
+    elif persons:
+        reply.members = persons
+    elif addressee and is_collective(addressee):
+        reply.proposer_org = addressee
     else:
         reply.members = members_from_text(reply.title + "\n" + opening)
         if not reply.members:
@@ -443,7 +491,12 @@ def _proposers(reply: ParsedReply, opening: str, letter: body_mod.Letter) -> Non
         reply.warnings.append("members: no member or collective proposer found")
 
 
-def _sender(reply: ParsedReply, letter: body_mod.Letter) -> None:
+_LEAD_NAMED_RE = re.compile(
+    r"由([\u4e00-\u9fff（）]{2,30}?)(?:牵头)?主办|主办单位(?:为|是)([\u4e00-\u9fff（）]{2,30}?)[，。；、]"
+)
+
+
+def _sender(reply: ParsedReply, letter: body_mod.Letter, opening: str) -> None:
     reply.sender = letter.sender
     if reply.sender is None:
         match = _TITLE_ISSUER_RE.match(reply.title)
@@ -452,21 +505,16 @@ def _sender(reply: ParsedReply, letter: body_mod.Letter) -> None:
     if reply.role == "lead":
         reply.lead_agency = reply.sender
     elif reply.role == "co":
-        reply.lead_agency = reply.addressee
-
-
-def _category(reply: ParsedReply, lines: list[Line]) -> str | None:
-    found = find_reply_category(reply.body_text)
-    if found:
-        return found
-    for line in lines:
-        if "类别" in line.text or (
-            "类" in line.text and ("答复" in line.text or "办理" in line.text)
-        ):
-            found = find_reply_category(line.text)
-            if found:
-                return found
-    return None
+        addressee = (reply.addressee or "").removeprefix("尊敬的")
+        if addressee and is_agency_name(addressee) and not is_collective(addressee):
+            reply.lead_agency = reply.addressee
+        else:
+            # A co-handling opinion sent to the proposer names the lead agency in the text.
+            named = _LEAD_NAMED_RE.search(opening)
+            name = (named.group(1) or named.group(2)) if named else None
+            reply.lead_agency = name if name and is_agency_name(name) else None
+            if reply.lead_agency is None:
+                reply.warnings.append("lead_agency: co-handling opinion names no lead agency")
 
 
 __all__ = ["parse"]

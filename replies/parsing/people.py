@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .textnorm import CJK_CLASS, is_cjk_char
+
 # Common single-character surnames (covering well over 95% of the population) and the
 # compound ones still in use. A personal name must start with one of them, which is what
 # tells `对李洁委员` (name 李洁) from a three-character name.
@@ -24,7 +26,7 @@ _COMPOUND_SURNAMES = (
 
 _PERSON_TITLE_RE = re.compile(r"(?:委员|代表|同志|先生|女士)(?:们)?$")
 _NAME_CHARS_RE = re.compile(
-    r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,10}[·•・][\u4e00-\u9fff·•・]{1,16}$"
+    rf"^[{CJK_CLASS}]{{2,4}}$|^[{CJK_CLASS}]{{1,10}}[·•・][{CJK_CLASS}·•・]{{1,16}}$"
 )
 _LIST_SPLIT_RE = re.compile(r"[、，,；;/]|以及|及|和|与")
 _COUNT_SUFFIX_RE = re.compile(r"等?[0-9一二三四五六七八九十两]{0,3}[位名个人]?$")
@@ -38,9 +40,10 @@ _COLLECTIVE_RE = re.compile(
 #: Endings of government agency names.
 _AGENCY_END_RE = re.compile(
     r"(?:局|委|厅|部|办|办公室|委员会|政府|中心|院|署|处|所|站|室|馆|司|行|集团|公司|大学|学院|队|社|联|团"
-    r"|会|管委会|分局|总局|银行|研究院|中央|委会|机关|厂|台|库|场|园区|管理局|事务局|监狱|总队|支队|大队|公署)$"
+    r"|会|管委会|分局|总局|银行|研究院|中央|委会|机关|厂|台|库|场|园区|管理局|事务局|监狱|总队|支队|大队|公署"
+    r"|海关|协|联社|指挥部|分公司|医院|法院|检察院)$"
 )
-_AGENCY_CHARS_RE = re.compile(r"^[\u4e00-\u9fff（）()·]{2,40}$")
+_AGENCY_CHARS_RE = re.compile(rf"^[{CJK_CLASS}（）()·]{{2,40}}$")
 _GENERIC_AGENCY_RE = re.compile(
     r"^(?:有关|相关|各|其他|其它|我|本|贵|你|您)?(?:部门|单位|方面|区县|区县政府|区县部门|市级部门|成员单位|责任单位|职能部门)$"
     r"|^(?:有关|相关|各有关|各相关)"
@@ -98,6 +101,8 @@ def split_names(text: str) -> list[str] | None:
 
 def addressee_persons(addressee: str) -> list[str] | None:
     """Names when the salutation greets individual members or deputies, else None."""
+    addressee = addressee.removesuffix("：").strip()
+    addressee = re.sub(r"(?:委员|代表)等[0-9一二三四五六七八九十]{0,3}[位名]?$", "委员", addressee)
     if not _PERSON_TITLE_RE.search(addressee.removesuffix("：")) and not is_person_name(addressee):
         return None
     return split_names(addressee)
@@ -143,7 +148,7 @@ def names_before_title(text: str, end: int) -> list[str]:
             if not is_person_name(candidate) or candidate.startswith(_NOT_NAME_STARTS):
                 continue
             before = text[start - 1] if start > 0 else ""
-            if not before or before in _FUNCTION_CHARS or not ("\u4e00" <= before <= "\u9fff"):
+            if not before or before in _FUNCTION_CHARS or not is_cjk_char(before):
                 chosen = (start, candidate)
                 break
         if chosen is None:
@@ -229,7 +234,7 @@ def find_signer(text: str) -> str | None:
 
 _CATEGORY_RES = (
     re.compile(r"(?:答复|办理|办复)?类别[：:]\s?[（(]?(?P<c>[A-Da-d])(?:类)?(?![A-Za-z])"),
-    re.compile(r"[（(](?P<c>[A-Da-d])类?[）)]"),
+    re.compile(r"[（(](?P<c>[A-Da-d])类[）)]"),
     re.compile(r"(?<![A-Za-z])(?P<c>[A-Da-d])类(?:答复|办理|提案|建议|件)"),
     re.compile(
         r"(?:答复|办理结果|办复)(?:类型|类别|结果)?(?:为|是|属于|属)[“\"]?(?P<c>[A-Da-d])(?:类)?"
@@ -265,6 +270,9 @@ _TRAILING_ETC_RE = re.compile(
 )
 
 
+_RUN_ON_RE = re.compile(r"针对|围绕|对|就|按照|根据|结合|认真|共同|进行|的")
+
+
 def split_agencies(text: str) -> list[str]:
     """Split a list of agencies on 、，和 及 以及, but split on 和/及 only where the left
     part is a complete agency name (`工业和信息化部` stays whole)."""
@@ -298,6 +306,13 @@ def split_agencies(text: str) -> list[str]:
     cleaned: list[str] = []
     for part in parts:
         part = _TRAILING_ETC_RE.sub("", part.removeprefix("了").strip())
+        if not is_agency_name(part):
+            # `会同市财政局对您的建议进行了研究`: the list ran on into the sentence.
+            head = _RUN_ON_RE.split(part, 1)[0]
+            if head != part and is_agency_name(head):
+                part = head
+            elif len(part) > 12 or _RUN_ON_RE.search(part):
+                continue
         if not part or len(part) < 2 or _GENERIC_AGENCY_RE.match(part):
             continue
         if part.startswith(("我", "本", "贵", "你", "您")) and len(part) <= 3:

@@ -18,6 +18,10 @@ _SPACE_CHARS = (
 _SPACE_RUN_RE = re.compile(f"[{_SPACE_CHARS}]+")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
+#: Ideograph ranges for regex character classes: CJK Unified, extension A, compatibility,
+#: and the supplementary planes (names such as 王㛃 use extension A).
+CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+
 _RESTORE = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
 
 
@@ -101,6 +105,13 @@ def restore_punctuation(text: str) -> str:
         if restore:
             chars[index] = _RESTORE[chars[index]]
     return "".join(chars)
+
+
+def single_spaced(text: str) -> str:
+    """Trim and turn each whitespace run into one ASCII space, even between CJK
+    characters: the form in which `来源：市民政局　字号：…` still shows where a value ends."""
+    text = _CONTROL_RE.sub("", text).strip(_SPACE_CHARS + "\r\n")
+    return restore_punctuation(_SPACE_RUN_RE.sub(" ", text))
 
 
 def normalise_value(text: str) -> str:

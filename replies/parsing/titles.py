@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .dates import parse_date_line
 from .labels import starts_with_label
 from .lines import Line, is_chrome
+from .people import is_agency_name
 
 _NO_SPACE_CLASS = r"[^\s，。、；：（）()《》“”\"'<>]"
 #: A meeting: anything (bounded) naming 政协 / 人大 / 人民代表大会 / 委员会 and ending in 会议.
@@ -25,6 +26,7 @@ _NUMBER_AFTER_TITLE_RE = re.compile(
     rf"》\s?[（(]\s?(?:提案|建议)?(?:编?号|第)\s?[：:]?\s?{_NUMBER}\s?号?[）)]"
 )
 _NUMBER_LABEL_RE = re.compile(rf"(?:提案|建议)(?:编号|号)[：:为]?\s?第?{_NUMBER}号?")
+_NUMBER_AFTER_WORD_RE = re.compile(rf"(?:提案|建议)第\s?{_NUMBER}\s?号")
 _SESSION_CUT_MARKERS = ("关于", "对", "在", "的", "于", "就", "将", "把", "给")
 
 _TITLE_END_RE = re.compile(
@@ -98,7 +100,7 @@ def facts_from_text(text: str) -> TitleFacts:
 
 def number_from_opening(text: str) -> str | None:
     """`《…》（第1005号）收悉`, `提案编号：1005` — the number next to the proposal's title."""
-    for regex in (_NUMBER_AFTER_TITLE_RE, _NUMBER_LABEL_RE):
+    for regex in (_NUMBER_AFTER_TITLE_RE, _NUMBER_LABEL_RE, _NUMBER_AFTER_WORD_RE):
         match = regex.search(text)
         if match:
             return match.group("number")
@@ -155,7 +157,12 @@ def find_title_line(lines: list[Line], limit: int) -> tuple[int, str] | None:
         if (
             following is not None
             and not ends_like_title(text)
-            and (not following.blank_before or len(following.text) <= 20)
+            and (
+                not following.blank_before
+                or len(following.text) <= 20
+                # `重庆市生态环境局<br>关于…的函`: the issuer on a line of its own.
+                or (is_agency_name(text) and following.text.startswith(("关于", "对")))
+            )
         ):
             joined = text + following.text
             if ends_like_title(joined) and title_score(joined) > score:

@@ -8,12 +8,19 @@ import io
 
 from replies.parsing import parse_document
 
-from .samples import CO_HANDLING_HTML, WRAPPED_TEXT
+from .samples import (
+    CO_HANDLING_HTML,
+    HUIBAN_OPINION_HTML,
+    JOINT_REPLY_GB2312_HTML,
+    LABEL_TITLE_WRAPPED_TEXT,
+    UNWRAPPED_NO_BLANKS_TEXT,
+    WRAPPED_TEXT,
+)
 
 
 def test_co_handling_opinion_from_gbk_html_with_meta_only_metadata() -> None:
     reply = parse_document(CO_HANDLING_HTML.encode("gbk"), "page.html")
-    assert reply.encoding == "gb18030"
+    assert reply.encoding == "gbk"
     assert reply.title == "重庆市财政局关于市政协六届二次会议第0123号提案的协办意见"
     assert reply.published_date == dt.date(2024, 6, 1)
     assert reply.publisher == "市财政局"
@@ -45,7 +52,7 @@ def test_co_handling_opinion_from_gbk_html_with_meta_only_metadata() -> None:
 
 def test_hard_wrapped_text_capture_in_gb18030() -> None:
     reply = parse_document(WRAPPED_TEXT.encode("gb18030"), "capture.txt")
-    assert reply.encoding == "gb18030"
+    assert reply.encoding == "gbk"
     assert reply.title == "区十八届人大三次会议第45号建议答复的函"
     assert reply.index_no == "008123456/2023-01234"
     assert reply.doc_no == "某区教委函〔2023〕9号"
@@ -121,3 +128,59 @@ def test_docx_reply_detected_by_content_not_extension() -> None:
         ("", "下一步，我委将持续完善农村客运网络，提升服务水平。")
     ]
     assert reply.sender == "重庆市交通运输委员会"
+
+
+def test_title_label_cut_by_a_hard_wrap_yields_to_the_whole_title() -> None:
+    reply = parse_document(LABEL_TITLE_WRAPPED_TEXT.encode(), "capture.txt")
+    assert reply.title == "重庆市城市管理局关于市政协六届二次会议第0788号提案答复的函"
+    assert reply.co_agencies == ["市住房城乡建委", "市规划自然资源局"]
+    assert reply.signed_date == dt.date(2024, 6, 11)
+    assert reply.sender == "重庆市城市管理局"
+    assert reply.body_text.endswith("特此函复。\n重庆市城市管理局 2024年6月11日")
+    assert [(c.title, c.doc_no) for c in reply.citations] == [
+        ("重庆市城市公园管理办法", "渝府令第355号")
+    ]
+    assert not reply.warnings
+
+
+def test_huiban_opinion_takes_session_from_the_opening() -> None:
+    reply = parse_document(HUIBAN_OPINION_HTML.encode(), "page.html")
+    assert reply.title == "关于王小明代表第123号建议的会办意见"
+    assert reply.role == "co"
+    assert reply.lead_agency == "市发展改革委"
+    assert reply.members == ["王小明"]
+    assert (reply.session, reply.proposal_number, reply.kind) == (
+        "市六届人大二次会议",
+        "123",
+        "suggestion",
+    )
+    assert reply.publisher == "重庆市财政局"
+    assert reply.published_date == dt.date(2024, 5, 20)
+    assert [s.heading for s in reply.sections] == ["关于资金支持", "关于政策衔接"]
+    assert reply.sections[1].text == "我局将配合贵委做好政策衔接工作。"
+    assert reply.commitments == []
+
+
+def test_joint_reply_to_a_party_committee() -> None:
+    reply = parse_document(JOINT_REPLY_GB2312_HTML.encode("gbk"), "page.html")
+    assert reply.encoding == "gbk"
+    assert reply.addressee == "尊敬的民革市委"
+    assert reply.proposer_org == "民革市委"
+    assert reply.members == []
+    assert reply.sender == "重庆市科学技术局、重庆市财政局"
+    assert reply.co_agencies == ["市财政局", "市发展改革委", "市教委"]
+    assert reply.signer is None
+    assert reply.sections == []
+    assert [(c.heading, c.text) for c in reply.commitments] == [
+        ("加强平台建设", "推动一批国家级平台落地。"),
+        ("深化区域合作", "联合四川省科技厅共同实施川渝科技创新合作计划。"),
+    ]
+
+
+def test_single_line_paragraphs_without_blank_lines_are_not_joined() -> None:
+    reply = parse_document(UNWRAPPED_NO_BLANKS_TEXT.encode(), "capture.txt")
+    assert [s.heading for s in reply.sections] == [
+        "推动全市构建科技企业孵化体系情况",
+        "下一步工作计划和具体安排措施",
+    ]
+    assert [c.heading for c in reply.commitments] == ["打造孵化集群，树立示范标杆"]

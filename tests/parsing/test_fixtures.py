@@ -11,6 +11,7 @@ from replies.parsing import CONTRACT_KEYS, parse_document
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "replies"
 EXPECTED_SUFFIX = ".expected.json"
+DOCUMENT_SUFFIXES = {".txt", ".html", ".htm", ".docx"}
 
 
 def _source_for(expected: Path) -> Path:
@@ -54,11 +55,7 @@ def test_fixture_matches_expected(expected_path: Path) -> None:
 
 
 def test_every_fixture_source_has_expected_results() -> None:
-    sources = [
-        path
-        for path in FIXTURES.iterdir()
-        if path.is_file() and not path.name.endswith(".json") and not path.name.startswith(".")
-    ]
+    sources = [path for path in FIXTURES.iterdir() if path.suffix in DOCUMENT_SUFFIXES]
     without = [
         path.name
         for path in sources

@@ -72,44 +72,16 @@ def test_corrupted_documents(source: bytes, edits: list[tuple[int, bytes]]) -> N
     parse_or_parse_error(bytes(data), None)
 
 
+SOUP_PIECES = [
+    "<div>", "</div>", "<p>", "</p>", "<table>", "<td>", "<tr>", "<br>", "<!--", "-->",
+    "<script>", "</script>", "<", ">", "&amp;", "&#", "李洁委员：", "您提出的提案收悉。",
+    "一、情况", "（一）加强。", "下一步，", "2024年5月16日", "重庆市科学技术局",
+    "[ 索引号 ]", "索引号：", "《方案》（渝府办发〔2021〕142号）", "\n", "　", "《", "一是",
+]  # fmt: skip
+
+
 @PROPERTY_SETTINGS
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                "<div>",
-                "</div>",
-                "<p>",
-                "</p>",
-                "<table>",
-                "<td>",
-                "<tr>",
-                "<br>",
-                "<!--",
-                "-->",
-                "<script>",
-                "</script>",
-                "<",
-                ">",
-                "&amp;",
-                "&#",
-                "李洁委员：",
-                "您提出的提案收悉。",
-                "一、情况",
-                "（一）加强。",
-                "下一步，",
-                "2024年5月16日",
-                "重庆市科学技术局",
-                "[ 索引号 ]",
-                "索引号：",
-                "《方案》（渝府办发〔2021〕142号）",
-                "\n",
-                "　",
-            ]
-        ),
-        max_size=200,
-    )
-)
+@given(st.lists(st.sampled_from(SOUP_PIECES), max_size=200))
 def test_random_markup_soup(pieces: list[str]) -> None:
     parse_or_parse_error("".join(pieces).encode(), "soup.html")
 
@@ -143,6 +115,33 @@ def test_twenty_megabyte_document_finishes_with_a_warning(source: bytes, name: s
     assert elapsed < 30, f"took {elapsed:.1f}s"
     assert reply is not None
     assert any("input:" in warning for warning in reply.warnings)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "李洁委员：\n您提出的" + "《" * 300_000,
+        "李洁委员：\n您提出的" + "经与市财政局与" * 100_000,
+        "李洁委员：\n您提出的" + "政协" * 300_000,
+        "李洁委员：\n您提出的收悉。\n" + "下一步，加强。\n" * 30_000,
+        "李洁委员提出的这个问题我们非常重视并且正在认真研究相关政策措施\n" * 30_000,
+        "索引号：" * 200_000,
+        "<title>" + "关于" * 200_000 + "</title>",
+    ],
+    ids=[
+        "guillemets",
+        "co-agency-phrases",
+        "session-words",
+        "next-steps",
+        "wrapped",
+        "labels",
+        "title",
+    ],
+)
+def test_pathological_repetitions_finish(document: str) -> None:
+    started = time.monotonic()
+    parse_or_parse_error(document.encode(), "x.html" if document.startswith("<") else "x.txt")
+    assert time.monotonic() - started < 30
 
 
 def test_one_huge_line_without_breaks() -> None:

@@ -58,10 +58,10 @@ def test_date_line_only_when_the_line_is_a_date() -> None:
 SAMPLE = "李洁委员：您提出的《关于推动科技企业孵化的建议》收悉。现答复如下：一、情况。"
 
 
-def test_gbk_bytes_are_read_as_gb18030() -> None:
+def test_gbk_bytes_are_reported_as_gbk() -> None:
     decoded = decode_bytes(SAMPLE.encode("gbk"))
     assert decoded.text == SAMPLE
-    assert decoded.encoding == "gb18030"
+    assert decoded.encoding == "gbk"
 
 
 def test_gb18030_only_characters() -> None:
@@ -87,14 +87,14 @@ def test_utf16_bom() -> None:
 def test_declared_gb2312_page_decodes_with_the_superset() -> None:
     page = f'<html><head><meta charset="gb2312"></head><body><p>{SAMPLE}</p></body></html>'
     decoded = decode_bytes(page.encode("gb18030"))
-    assert decoded.encoding == "gb18030"
+    assert decoded.encoding == "gbk"  # decoded with GB18030; the bytes are GBK
     assert SAMPLE in decoded.text
 
 
-def test_declared_utf8_but_actually_gbk_is_read_as_gb18030_with_a_warning() -> None:
+def test_declared_utf8_but_actually_gbk_is_read_as_gbk_with_a_warning() -> None:
     page = f'<html><head><meta charset="utf-8"></head><body><p>{SAMPLE}</p></body></html>'
     decoded = decode_bytes(page.encode("gbk"))
-    assert decoded.encoding == "gb18030"
+    assert decoded.encoding == "gbk"
     assert SAMPLE in decoded.text
     assert any("declares utf-8" in warning for warning in decoded.warnings)
 
@@ -114,7 +114,7 @@ def test_parse_reports_encoding() -> None:
     reply = parse_document(
         letter("李洁委员：\n\n您提出的建议收悉。").decode().encode("gbk"), "a.txt"
     )
-    assert reply.encoding == "gb18030"
+    assert reply.encoding == "gbk"
 
 
 @pytest.mark.parametrize(
@@ -457,3 +457,41 @@ def test_reply_category_forms() -> None:
     for line, expected in [("答复类别：B", "B"), ("（A类）", "A"), ("答复类别：c类", "C")]:
         body = f"李洁委员：\n您提出的提案收悉。\n{line}\n重庆市某某局\n2024年5月1日"
         assert parse_document(letter(body), "x.txt").reply_category == expected
+
+
+def test_greeting_instead_of_a_colon_is_a_salutation() -> None:
+    body = (
+        "尊敬的张伟委员，您好！\n您提出的提案收悉。现答复如下：\n感谢。\n重庆市某某局\n2024年5月1日"
+    )
+    reply = parse_document(letter(body), "x.txt")
+    assert reply.addressee == "尊敬的张伟委员"
+    assert reply.members == ["张伟"]
+    assert reply.body_text.startswith("尊敬的张伟委员，您好！\n")
+
+
+def test_label_value_stops_before_a_bracketed_label() -> None:
+    line = normalise_value("来源：县教委 【字体：大 中 小】")
+    assert {p.field: p.value for p in label_values(line) if p.field} == {"publisher": "县教委"}
+
+
+def test_contract_label_outranks_a_looser_one_and_the_difference_is_warned() -> None:
+    text = (
+        "发布时间：2024-07-16 来源：重庆市科学技术局\n发布机构：市科技局\n发布日期：2024-07-15\n\n"
+        "关于市政协六届二次会议第0001号提案答复的函\n\n李洁委员：\n\n您提出的提案收悉。"
+    )
+    reply = parse_document(text.encode(), "x.txt")
+    assert reply.publisher == "市科技局"
+    assert reply.published_date == dt.date(2024, 7, 15)
+    assert any(w.startswith("publisher:") for w in reply.warnings)
+    assert any(w.startswith("published_date:") for w in reply.warnings)
+
+
+def test_co_handling_opinion_sent_to_the_member_names_the_lead_agency_from_the_text() -> None:
+    body = (
+        "李洁委员：\n您提出的提案收悉。该提案由市教委主办，我局协办，现将我局协办意见答复如下：\n"
+        "一、情况。\n重庆市某某局\n2024年5月1日"
+    )
+    reply = parse_document(letter(body), "x.txt")
+    assert reply.role == "co"
+    assert reply.members == ["李洁"]
+    assert reply.lead_agency == "市教委"
