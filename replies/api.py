@@ -10,7 +10,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import http_date
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -293,8 +294,10 @@ def _hit(request: HttpRequest, hit) -> dict:
     summary="A reply by its archive id (for replies without 索引号)",
     tags=["replies"],
 )
-def reply_by_id(request: HttpRequest, reply_id: int):
-    return reply_detail(request, queries.published_reply(pk=reply_id))
+def reply_by_id(request: HttpRequest, response: HttpResponse, reply_id: int):
+    reply = queries.published_reply(pk=reply_id)
+    response["Last-Modified"] = http_date(reply.updated_at.timestamp())
+    return reply_detail(request, reply)
 
 
 @api.get(
@@ -303,8 +306,10 @@ def reply_by_id(request: HttpRequest, reply_id: int):
     summary="A reply by its 索引号, with every stored field and its links",
     tags=["replies"],
 )
-def reply_by_index_no(request: HttpRequest, index_no: str):
-    return reply_detail(request, queries.published_reply(index_no=index_no))
+def reply_by_index_no(request: HttpRequest, response: HttpResponse, index_no: str):
+    reply = queries.published_reply(index_no=index_no)
+    response["Last-Modified"] = http_date(reply.updated_at.timestamp())
+    return reply_detail(request, reply)
 
 
 def reply_detail(request: HttpRequest, reply: Reply) -> dict:

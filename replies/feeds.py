@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from . import queries
@@ -53,9 +54,11 @@ class ReplyFeed(Feed):
         return reply.title
 
     def item_description(self, reply: Reply) -> str:
+        # Atom summaries are typed HTML: readers render them, so the text is escaped here.
         agency = reply.lead_agency.name if reply.lead_agency else reply.publisher
         text = reply.public_body_text[:200].replace("\n", " ")
-        return f"{agency} · {reply.session.label if reply.session else ''}\n{text}…"
+        session = reply.session.label if reply.session else ""
+        return escape(f"{agency} · {session} {text}…")
 
     def item_link(self, reply: Reply) -> str:
         return reply.get_absolute_url()

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_GET
 
 from . import queries
 from .exports import csv_rows, jsonl_rows
@@ -86,7 +87,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 def _reply_page(request: HttpRequest, reply: Reply) -> HttpResponse:
     related = queries.related_replies(reply)
     agency_links = list(reply.agency_links.all())
-    return render(
+    response = render(
         request,
         "replies/reply_detail.html",
         {
@@ -104,6 +105,9 @@ def _reply_page(request: HttpRequest, reply: Reply) -> HttpResponse:
             "date_notes": date_notes(reply),
         },
     )
+    # ConditionalGetMiddleware answers If-Modified-Since / If-None-Match from these.
+    response["Last-Modified"] = http_date(reply.updated_at.timestamp())
+    return response
 
 
 def date_notes(reply: Reply) -> list[str]:
@@ -123,7 +127,31 @@ def date_notes(reply: Reply) -> list[str]:
     return notes
 
 
+def _reply_version(request: HttpRequest, index_no: str) -> str | None:
+    """The reply page's ETag, from the record rather than the rendered bytes (which hold a
+    fresh CSRF token each time): the reply's last change, the language, the code version."""
+    updated = (
+        Reply.objects.published()
+        .filter(index_no=index_no)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    if updated is None:
+        return None
+    return f"{updated.timestamp()}-{request.LANGUAGE_CODE}-{settings.ARCHIVE_VERSION}"
+
+
+def _reply_updated(request: HttpRequest, index_no: str):
+    return (
+        Reply.objects.published()
+        .filter(index_no=index_no)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+
+
 @require_GET
+@condition(etag_func=_reply_version, last_modified_func=_reply_updated)
 def reply_detail(request: HttpRequest, index_no: str) -> HttpResponse:
     return _reply_page(request, queries.published_reply(index_no=index_no))
 

@@ -23,6 +23,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Part of every ETag: a deploy with new templates must not be answered "not modified".
+ARCHIVE_VERSION = os.environ.get("ARCHIVE_VERSION", "0.1.0")
 DEBUG = False
 ALLOWED_HOSTS: list[str] = env_list("ALLOWED_HOSTS")
 
