@@ -127,27 +127,25 @@ def date_notes(reply: Reply) -> list[str]:
     return notes
 
 
+def _reply_updated(request: HttpRequest, index_no: str):
+    """When the published reply last changed (looked up once per request)."""
+    if not hasattr(request, "_reply_updated_at"):
+        request._reply_updated_at = (
+            Reply.objects.published()
+            .filter(index_no=index_no)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+    return request._reply_updated_at
+
+
 def _reply_version(request: HttpRequest, index_no: str) -> str | None:
     """The reply page's ETag, from the record rather than the rendered bytes (which hold a
     fresh CSRF token each time): the reply's last change, the language, the code version."""
-    updated = (
-        Reply.objects.published()
-        .filter(index_no=index_no)
-        .values_list("updated_at", flat=True)
-        .first()
-    )
+    updated = _reply_updated(request, index_no)
     if updated is None:
         return None
     return f"{updated.timestamp()}-{request.LANGUAGE_CODE}-{settings.ARCHIVE_VERSION}"
-
-
-def _reply_updated(request: HttpRequest, index_no: str):
-    return (
-        Reply.objects.published()
-        .filter(index_no=index_no)
-        .values_list("updated_at", flat=True)
-        .first()
-    )
 
 
 @require_GET
