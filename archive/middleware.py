@@ -56,3 +56,30 @@ class ReadOnlyCorsMiddleware:
             response["Access-Control-Allow-Origin"] = "*"
             response["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
         return response
+
+
+class RejectNullCharactersMiddleware:
+    """PostgreSQL text cannot hold U+0000, so a parameter carrying one can match nothing and
+    would fail deep in a query; refuse it at the door with a 400 that names the parameter."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        bad = sorted(
+            {
+                key or "(empty)"
+                for key, values in request.GET.lists()
+                if "\x00" in key or any("\x00" in value for value in values)
+            }
+        )
+        if "\x00" in request.path:
+            bad.append("path")
+        if not bad:
+            return self.get_response(request)
+        from django.http import HttpResponseBadRequest, JsonResponse
+
+        message = "null characters (U+0000) are not allowed"
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": {name: [message] for name in bad}}, status=400)
+        return HttpResponseBadRequest(f"{', '.join(bad)}: {message}\n", content_type="text/plain")

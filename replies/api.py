@@ -7,12 +7,13 @@ replies are visible; text is the public (redacted) copy.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import http_date
-from ninja import NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
 from . import queries
@@ -97,22 +98,26 @@ class SearchOut(Schema):
 
 
 class SearchParams(Schema):
-    q: str | None = None
-    agency: list[str] = []
-    lead_agency: list[str] = []
-    co_agency: list[str] = []
-    theme: list[str] = []
-    genre: list[str] = []
-    kind: list[str] = []
-    session: list[str] = []
-    year: list[str] = []
-    member: list[str] = []
-    reply_category: list[str] = []
+    """Documents the parameters; the search page's FilterSet validates them (one place)."""
+
+    q: str | None = Field(
+        None, max_length=200, description='检索词：words, `"phrase"`, `OR`, `-exclude`'
+    )
+    agency: list[str] = Field([], description="agency in any role: canonical name or alias")
+    lead_agency: list[str] = Field([], description="lead agency: canonical name or alias")
+    co_agency: list[str] = Field([], description="co-handling agency: canonical name or alias")
+    theme: list[str] = Field([], description="主题分类")
+    genre: list[str] = Field([], description="体裁分类")
+    kind: list[Literal["proposal", "suggestion"]] = []
+    session: list[str] = Field([], description="session label (or bare name: every region)")
+    year: list[int] = []
+    member: list[str] = Field([], description="member label (or bare name: every region)")
+    reply_category: list[Literal["A", "B", "C", "D"]] = []
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     title_only: bool | None = None
-    sort: str | None = None
-    page: int | None = None
+    sort: Literal["relevance", "newest", "oldest"] | None = None
+    page: int | None = Field(None, ge=1, le=500)
 
 
 class LinkOut(Schema):
@@ -289,8 +294,8 @@ def _hit(request: HttpRequest, hit) -> dict:
 
 
 @api.get(
-    "/replies/by-id/{int:reply_id}",
-    response={200: ReplyOut, 404: ErrorOut},
+    "/replies/by-id/{reply_id}",
+    response={200: ReplyOut, 400: ErrorOut, 404: ErrorOut},
     summary="A reply by its archive id (for replies without 索引号)",
     tags=["replies"],
 )
@@ -302,7 +307,7 @@ def reply_by_id(request: HttpRequest, response: HttpResponse, reply_id: int):
 
 @api.get(
     "/replies/{path:index_no}",
-    response={200: ReplyOut, 404: ErrorOut},
+    response={200: ReplyOut, 400: ErrorOut, 404: ErrorOut},
     summary="A reply by its 索引号, with every stored field and its links",
     tags=["replies"],
 )
@@ -410,8 +415,8 @@ def reply_detail(request: HttpRequest, reply: Reply) -> dict:
 
 
 class ListParams(Schema):
-    page: int = 1
-    q: str | None = None
+    page: int = Field(1, ge=1, le=100_000)
+    q: str | None = Field(None, max_length=100)
 
 
 LIST_PAGE_SIZE = 50
@@ -467,8 +472,8 @@ def _agency(request: HttpRequest, agency: Agency) -> dict:
 
 
 @api.get(
-    "/agencies/{int:agency_id}",
-    response={200: AgencyOut, 404: ErrorOut},
+    "/agencies/{agency_id}",
+    response={200: AgencyOut, 400: ErrorOut, 404: ErrorOut},
     summary="One agency with its aliases and lead / co-handling counts",
     tags=["entities"],
 )
@@ -525,7 +530,11 @@ def members(request: HttpRequest, params: Query[ListParams]):
     return _entities(request, Member, params)
 
 
-@api.get("/members/{int:member_id}", response={200: EntityOut, 404: ErrorOut}, tags=["entities"])
+@api.get(
+    "/members/{member_id}",
+    response={200: EntityOut, 400: ErrorOut, 404: ErrorOut},
+    tags=["entities"],
+)
 def member(request: HttpRequest, member_id: int):
     return _entity(request, Member, member_id)
 
@@ -536,7 +545,11 @@ def sessions(request: HttpRequest, params: Query[ListParams]):
     return _entities(request, Session, params)
 
 
-@api.get("/sessions/{int:session_id}", response={200: EntityOut, 404: ErrorOut}, tags=["entities"])
+@api.get(
+    "/sessions/{session_id}",
+    response={200: EntityOut, 400: ErrorOut, 404: ErrorOut},
+    tags=["entities"],
+)
 def session(request: HttpRequest, session_id: int):
     return _entity(request, Session, session_id)
 
@@ -547,7 +560,9 @@ def themes(request: HttpRequest, params: Query[ListParams]):
     return _entities(request, Theme, params)
 
 
-@api.get("/themes/{int:theme_id}", response={200: EntityOut, 404: ErrorOut}, tags=["entities"])
+@api.get(
+    "/themes/{theme_id}", response={200: EntityOut, 400: ErrorOut, 404: ErrorOut}, tags=["entities"]
+)
 def theme(request: HttpRequest, theme_id: int):
     return _entity(request, Theme, theme_id)
 
@@ -559,8 +574,8 @@ class ProposalDetailOut(ProposalOut):
 
 
 @api.get(
-    "/proposals/{int:proposal_id}",
-    response={200: ProposalDetailOut, 404: ErrorOut},
+    "/proposals/{proposal_id}",
+    response={200: ProposalDetailOut, 400: ErrorOut, 404: ErrorOut},
     summary="A proposal or suggestion with every published reply to it (lead and co)",
     tags=["entities"],
 )
