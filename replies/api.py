@@ -49,7 +49,12 @@ def _bad_parameters(request: HttpRequest, exc: DjangoValidationError):
 def _bad_types(request: HttpRequest, exc: NinjaValidationError):
     detail: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
+        # ("query", "params", "year", 0) → "year": the parameter as the client wrote it.
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("query", "path", "params") and not isinstance(part, int)
+        ]
         detail.setdefault(".".join(location) or "__all__", []).append(error.get("msg", "invalid"))
     return api.create_response(request, {"detail": detail}, status=400)
 
