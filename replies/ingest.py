@@ -85,6 +85,7 @@ class Context:
     sessions: dict[tuple[str, str], Session] = field(default_factory=dict)
     themes: dict[str, Theme] = field(default_factory=dict)
     genres: dict[str, Genre] = field(default_factory=dict)
+    documents: dict[str, CitedDocument] = field(default_factory=dict)
 
     @property
     def who(self) -> str:
@@ -265,10 +266,16 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     vectors = search.build_vectors(search_text)
     reply.search_words = vectors.words
     reply.search_bigrams = vectors.bigrams
+    is_new = reply.pk is None
     reply.save()
 
     # Children are rebuilt wholesale: they are derived from the values, never edited alone.
-    reply.agency_links.all().delete()
+    # A new reply has none to remove.
+    if not is_new:
+        reply.agency_links.all().delete()
+        reply.member_links.all().delete()
+        reply.commitments.all().delete()
+        reply.citations.all().delete()
     agency_links = []
     if lead_agency is not None:
         agency_links.append(
@@ -293,16 +300,19 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
         )
     ReplyAgency.objects.bulk_create(agency_links)
 
-    reply.member_links.all().delete()
     member_links = []
     for position, name in enumerate(dict.fromkeys(n.strip() for n in values["members"] if n)):
         member = _member(name, body_region, ctx)
         member_links.append(ReplyMember(reply=reply, member=member, position=position))
     ReplyMember.objects.bulk_create(member_links)
 
-    reply.themes.set([_cached(ctx.themes, Theme, name) for name in split_themes(values["theme"])])
+    themes = [_cached(ctx.themes, Theme, name) for name in split_themes(values["theme"])]
+    if is_new:
+        if themes:
+            reply.themes.add(*themes)
+    else:
+        reply.themes.set(themes)
 
-    reply.commitments.all().delete()
     Commitment.objects.bulk_create(
         Commitment(
             reply=reply,
@@ -313,17 +323,19 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
         for position, item in enumerate(values["commitments"])
     )
 
-    reply.citations.all().delete()
     citations = []
     for position, item in enumerate(values["citations"]):
         title = (item.get("title") or "").strip()[:500]
         if not title:
             continue
         doc_no = (item.get("doc_no") or "").strip()
-        document, created = CitedDocument.objects.get_or_create(
-            title=title, defaults={"doc_no": doc_no}
-        )
-        if doc_no and not document.doc_no and not created:
+        document = ctx.documents.get(title)
+        if document is None:
+            document, _ = CitedDocument.objects.get_or_create(
+                title=title, defaults={"doc_no": doc_no}
+            )
+            ctx.documents[title] = document
+        if doc_no and not document.doc_no:
             document.doc_no = doc_no
             document.save(update_fields=["doc_no"])
         citations.append(
