@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from typing import TextIO
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group, Permission
@@ -21,6 +22,9 @@ from replies.clerks import sync_clerk_group
 
 class Command(BaseCommand):
     help = "Create a clerk: a staff user in the clerk group (upload, review, publish replies)."
+    # Tests (and callers of call_command) hand the password over as a stream, like
+    # createsuperuser's stdin option.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -34,7 +38,8 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, email: str, password_from_stdin: bool, **options):
         User = get_user_model()
         existing = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
-        password = self._password(password_from_stdin, needed=existing is None)
+        stdin = options.get("stdin") or sys.stdin
+        password = self._password(stdin, password_from_stdin, needed=existing is None)
         user = existing or User(**{User.USERNAME_FIELD: username}, email=email)
         if password is not None:
             try:
@@ -53,13 +58,13 @@ class Command(BaseCommand):
         verb = "updated" if existing else "created"
         self.stdout.write(self.style.SUCCESS(f"clerk {username} {verb}"))
 
-    def _password(self, from_stdin: bool, *, needed: bool) -> str | None:
+    def _password(self, stdin: TextIO, from_stdin: bool, *, needed: bool) -> str | None:
         if from_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
+            password = stdin.readline().rstrip("\r\n")
             if not password:
                 raise CommandError("标准输入中没有密码 (no password on standard input)")
             return password
-        if not sys.stdin.isatty():
+        if not stdin.isatty():
             if needed:
                 raise CommandError(
                     "需要密码：请在终端中运行，或使用 --password-from-stdin "
