@@ -8,6 +8,7 @@ clerk's corrections survive a later `reparse`. The views here only move requests
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -118,9 +120,14 @@ def shown(attr: str, label: Any, ordering: str | None = None):
 
     @admin.display(description=label, ordering=ordering or attr)
     def show(self: Any, obj: Any) -> Any:
-        value = getattr(obj, attr)
         display = getattr(obj, f"get_{attr}_display", None)
-        return display() if display is not None else value
+        if display is not None:
+            return display()
+        value = getattr(obj, attr)
+        if isinstance(value, dt.datetime):
+            # Read-only form fields print callables' values as they are; show local time.
+            return formats.localize(timezone.template_localtime(value))
+        return value
 
     show.__name__ = attr
     return show
@@ -133,6 +140,8 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
+    # The stylesheet hides the per-row caption (the record's str) these tables do not need.
+    classes = ("readonly-record",)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -327,6 +336,13 @@ class ReplyAdmin(admin.ModelAdmin):
         # A reply is made from a file: "add" means "upload".
         return HttpResponseRedirect(reverse("admin:replies_reply_upload"))
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ):
+        # "Save and add another" would lead to the upload page and lose the clerk's place.
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def changelist_view(self, request: HttpRequest, extra_context=None):
         extra_context = {**(extra_context or {}), "pending_count": PendingUpload.objects.count()}
         return super().changelist_view(request, extra_context)
@@ -413,15 +429,15 @@ class ReplyAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/replies/reply/upload.html", context, status=status)
 
     def _report_upload(self, request: HttpRequest, report: review_service.UploadReport) -> None:
-        summary = _(
-            "共 %(total)d 个文件：%(pending)d 个待审核，%(waiting)d 个已在待审核列表中，"
-            "%(unchanged)d 个未变化（档案中已有完全相同的文件），%(failed)d 个无法接收。"
-        ) % {
+        parts = [
+            (report.count("pending"), _("%(n)d 个待审核")),
+            (report.count("waiting"), _("%(n)d 个已在待审核列表中")),
+            (report.count("unchanged"), _("%(n)d 个未变化（档案中已有完全相同的文件）")),
+            (report.count("failed"), _("%(n)d 个无法接收")),
+        ]
+        summary = _("共 %(total)d 个文件：%(parts)s。") % {
             "total": len(report.results),
-            "pending": report.count("pending"),
-            "waiting": report.count("waiting"),
-            "unchanged": report.count("unchanged"),
-            "failed": report.count("failed"),
+            "parts": "，".join(text % {"n": n} for n, text in parts if n),
         }
         level = messages.WARNING if report.count("failed") else messages.SUCCESS
         self.message_user(request, summary, level)
@@ -470,6 +486,8 @@ class ReplyAdmin(admin.ModelAdmin):
 
         context = {
             **self._page_context(request, _("审核上传的文件")),
+            # The fields and the source text need the whole width.
+            "is_nav_sidebar_enabled": False,
             "pending": pending,
             "info": info,
             "preview": info.preview,
@@ -544,6 +562,9 @@ def _diff_rows(info: review_service.Review) -> list[dict[str, Any]]:
         else:
             row["stored"] = value_text(key, stored)
             row["parsed"] = value_text(key, parsed)
+            if row["stored"] == row["parsed"]:
+                # Sections and commitments are summarised by their headings.
+                row["note"] = _("各项标题相同，内容有变化（见正文比较）。")
         rows.append(row)
     return rows
 

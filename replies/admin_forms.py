@@ -98,7 +98,7 @@ def plain(key: str, value: Any) -> Any:
 class NameListField(forms.Field):
     """Names separated by 、 (or commas) on screen, a list of names in the data."""
 
-    widget = forms.TextInput
+    widget = forms.TextInput(attrs={"class": "vTextField"})
 
     def __init__(self, *, item_max_length: int, **kwargs: Any) -> None:
         self.item_max_length = item_max_length
@@ -125,16 +125,29 @@ class NameListField(forms.Field):
         return names
 
 
+class DocumentDateField(forms.DateField):
+    """A date typed as the documents write it: `2024-05-16`, `2024年5月16日`,
+    `二〇二四年五月十六日`. Shown as YYYY-MM-DD, the form clerks compare with the source;
+    a plain text box, because a browser's date picker shows the browser's locale order."""
+
+    widget = forms.DateInput(format="%Y-%m-%d", attrs={"placeholder": _("年-月-日"), "size": 12})
+    input_formats = ["%Y-%m-%d"]
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, str) and value.strip():
+            from .parsing.dates import parse_date_line
+
+            parsed = parse_date_line(value)
+            if parsed is not None:
+                return parsed
+        return super().to_python(value)
+
+
 def _contract_field(key: str) -> forms.Field:
     model_field = Reply._meta.get_field(column_for(key))
     label = model_field.verbose_name
     if key in DATE_KEYS:
-        return forms.DateField(
-            label=label,
-            required=False,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            input_formats=["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"],
-        )
+        return DocumentDateField(label=label, required=False)
     if key == "members":
         return NameListField(
             label=label, item_max_length=50, help_text=_("多人时以“、”分隔，只写姓名。")
@@ -156,7 +169,7 @@ def _contract_field(key: str) -> forms.Field:
         label=label,
         max_length=model_field.max_length,
         required=key == "title",
-        widget=forms.TextInput(attrs={"size": 40}),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
 
 

@@ -220,6 +220,8 @@ class Review:
     kept_corrections: list[str] = field(default_factory=list)
     #: {contract key: [warning, ...]} for warnings that name a field.
     field_warnings: dict[str, list[str]] = field(default_factory=dict)
+    #: Every warning, led by the Chinese name of what it concerns.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def error(self) -> str:
@@ -249,7 +251,31 @@ def review(pending: PendingUpload) -> Review:
         for warning in preview.parsed.warnings:
             key = warning.split(":", 1)[0].strip()
             result.field_warnings.setdefault(key, []).append(warning)
+            result.warnings.append(warning_text(warning))
     return result
+
+
+#: Warning prefixes that are not contract keys.
+_WARNING_TOPICS = {
+    "signature": _lazy("落款"),
+    "salutation": _lazy("称呼"),
+    "encoding": _lazy("文字编码"),
+    "input": _lazy("文件大小"),
+    "parser": _lazy("解析器"),
+}
+
+
+def warning_text(warning: str) -> str:
+    """`signed_date: no date under the signature` → `落款日期 — signed_date: …`: the parser
+    writes its warnings in English; the clerk first reads which field they concern."""
+    from .admin_forms import EDITABLE_KEYS, field_label
+
+    key = warning.split(":", 1)[0].strip()
+    if key in EDITABLE_KEYS or key in ("sections", "commitments", "citations"):
+        return f"{field_label(key)} — {warning}"
+    if key in _WARNING_TOPICS:
+        return f"{_WARNING_TOPICS[key]} — {warning}"
+    return warning
 
 
 def source_text(data: bytes, filename: str) -> str:
