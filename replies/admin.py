@@ -13,9 +13,10 @@ import difflib
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -401,12 +402,11 @@ class ReplyAdmin(admin.ModelAdmin):
         if request.method == "POST":
             try:
                 files = request.FILES.getlist("files")
-            except Exception as exc:  # TooManyFilesSent and friends
-                files, error = (
-                    [],
-                    _("一次上传的文件过多（%(error)s）。请把文件打包成 ZIP 再上传。")
-                    % {"error": exc},
-                )
+            except (TooManyFilesSent, RequestDataTooBig):
+                # Usually the CSRF check meets this first and answers 400; the hint on the
+                # page (pack many files into a ZIP) is the real remedy.
+                files = []
+                error = _("一次上传的文件过多。请把文件打包成 ZIP 再上传。")
             if not files and not error:
                 error = _("请选择要上传的文件。")
             if files:
@@ -424,6 +424,7 @@ class ReplyAdmin(admin.ModelAdmin):
             "max_file_mb": limits.max_file_bytes / 1_048_576,
             "max_zip_files": limits.max_zip_files,
             "max_zip_mb": limits.max_zip_total_bytes / 1_048_576,
+            "max_files": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
         }
         status = 400 if error else 200
         return TemplateResponse(request, "admin/replies/reply/upload.html", context, status=status)

@@ -236,6 +236,33 @@ def test_oversize_file_is_refused_before_parsing(clerk_client, settings):
     assert row_counts() == before
 
 
+def test_default_limit_is_20_mb(clerk_client):
+    before = row_counts()
+    big = b"<html>" + b" " * (20 * 1024 * 1024)
+    page = upload(clerk_client, ("huge.html", big)).content.decode()
+    assert "文件过大：20.0 MB，上限 20 MB" in page
+    assert row_counts() == before
+
+
+def test_several_files_in_one_upload_are_handled_one_by_one(clerk_client):
+    docx = FIXTURES / "moa-2023-minjin-proposal.docx"
+    response = upload(
+        clerk_client,
+        (docx.name, docx.read_bytes()),
+        ("broken.txt", b""),
+        (SEED_FILE, (FIXTURES / SEED_FILE).read_bytes()),
+    )
+    statuses = [(r.filename, r.status) for r in response.context["report"].results]
+    assert statuses == [(docx.name, "pending"), ("broken.txt", "failed"), (SEED_FILE, "pending")]
+    assert PendingUpload.objects.count() == 2
+    # A Word file is reviewed as its paragraphs.
+    pending = PendingUpload.objects.get(filename=docx.name)
+    review_page = clerk_client.get(review_url(pending))
+    assert review_page.status_code == 200
+    source_text = review_page.context["info"].source_text
+    assert "提案" in source_text and "word/document.xml" not in source_text
+
+
 def test_zip_escaping_paths_is_refused_whole(clerk_client):
     before = row_counts()
     evil = make_zip(
@@ -400,6 +427,28 @@ def test_publish_with_a_correction_records_who_what_and_which_file(clerk_client,
     reparse_reply(reply)
     reply.refresh_from_db()
     assert reply.signer == "明炬同志"
+
+
+def test_dates_may_be_typed_as_the_documents_write_them(clerk_client):
+    upload(clerk_client, (SEED_FILE, (FIXTURES / SEED_FILE).read_bytes()))
+    pending = PendingUpload.objects.get()
+    response = review_post(clerk_client, pending, "draft", signed_date="二〇二四年五月十七日")
+    assert response.status_code == 302
+    reply = Reply.objects.get()
+    assert reply.signed_date == dt.date(2024, 5, 17)
+    assert reply.corrected_fields == ["signed_date"]
+    assert reply.changes.get(action="corrected").changes == {
+        "signed_date": ["2024-05-16", "2024-05-17"]
+    }
+
+
+def test_a_bad_date_is_refused_with_nothing_stored(clerk_client):
+    upload(clerk_client, (SEED_FILE, (FIXTURES / SEED_FILE).read_bytes()))
+    pending = PendingUpload.objects.get()
+    response = review_post(clerk_client, pending, "publish", written_date="去年")
+    assert response.status_code == 400
+    assert "日期" in response.content.decode()
+    assert not Reply.objects.exists()
 
 
 def test_save_as_draft_keeps_it_out_of_public_search(clerk_client, client):

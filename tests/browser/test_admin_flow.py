@@ -42,6 +42,20 @@ def public_search(page, query: str) -> dict:
     return response.json()
 
 
+def assert_accessible(page, *, allow_minor: bool = False) -> None:
+    """No axe-core violations on the page. `allow_minor` tolerates Django's own minor ones
+    (its inline tables have empty header cells for the row caption and delete columns)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if not (allow_minor and v["impact"] == "minor")
+    ]
+    assert violations == [], violations
+
+
 def upload_files(page, files: list[dict]) -> None:
     """Choose files and submit with the keyboard: Tab from the file chooser to the button."""
     chooser = page.get_by_label("文件", exact=True)
@@ -85,6 +99,7 @@ def test_clerk_uploads_reviews_and_publishes(page, screenshot_dir):
     assert page.locator(".upload-results .status-pending").count() == 3
     assert counts()["pending"] == 3 and counts()["replies"] == 0
     page.screenshot(path=str(screenshot_dir / "admin-upload.png"), full_page=True)
+    assert_accessible(page)
 
     # Review the first file: the seed reply. Correct the signer.
     page.get_by_role("link", name="开始审核本批文件").click()
@@ -104,6 +119,7 @@ def test_clerk_uploads_reviews_and_publishes(page, screenshot_dir):
     # What the clerk sees on arrival: fields, source text and the action bar in one screen.
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(screenshot_dir / "admin-review.png"))
+    assert_accessible(page)
     page.get_by_role("button", name="发布", exact=True).click()
 
     # The second file comes up by itself: keep it as a draft.
@@ -126,6 +142,14 @@ def test_clerk_uploads_reviews_and_publishes(page, screenshot_dir):
     assert seed.changes.get(action="corrected").user_name == "clerk"
     statuses = dict(Reply.objects.values_list("index_no", "status"))
     assert sorted(statuses.values()) == ["draft", "published", "published"]
+
+    # The reply's page shows the correction in its history; the list and it pass axe too.
+    page.goto(f"/admin/replies/reply/{seed.pk}/change/")
+    history = page.locator(".readonly-record").last
+    assert "人工更正" in history.inner_text() and "明炬同志" in history.inner_text()
+    assert_accessible(page, allow_minor=True)
+    page.goto("/admin/replies/reply/")
+    assert_accessible(page)
 
     # The public sees the two published replies and not the draft.
     assert public_search(page, "")["count"] == 2
