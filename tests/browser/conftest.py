@@ -38,20 +38,38 @@ def browser() -> Iterator:
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[dev]')")
 
-    # Playwright's sync API keeps an event loop on this thread; Django would then refuse the
-    # ORM calls tests make between browser steps. They are not async code, so allow them.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+# Playwright's sync API keeps an event loop on the test thread, and Django then refuses the
+# ORM calls that browser tests (and their database set-up and flush) make on it. Those calls
+# are not async code, so allow them — for the tests in this directory only, from their set-up
+# to the end of their teardown: left set, the variable would leak into other tests (it fails
+# `check --deploy`, which test_settings runs in a subprocess).
+_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+_saved_async_unsafe: list[str | None] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    _saved_async_unsafe.append(os.environ.get(_ASYNC_UNSAFE))
+    os.environ[_ASYNC_UNSAFE] = "true"
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
     try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-            yield chromium
-            chromium.close()
+        return (yield)
     finally:
+        previous = _saved_async_unsafe.pop() if _saved_async_unsafe else None
         if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            os.environ.pop(_ASYNC_UNSAFE, None)
         else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+            os.environ[_ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture
