@@ -313,6 +313,7 @@ def store_pending(
     and forget the pending row, all in one transaction."""
     search.load_dictionary_from_db()
     ctx = admin_context(user)
+    filename = ""
     try:
         with transaction.atomic():
             pending = PendingUpload.objects.select_for_update().filter(pk=pending_id).first()
@@ -325,12 +326,11 @@ def store_pending(
             if outcome.ok:
                 pending.delete()
     except IntegrityError:
-        # Only a corrected 索引号 can collide, and the form checks that first; a race with
-        # another clerk ends here.
+        # In practice a corrected 索引号 that another reply took after the form checked it.
         return IngestOutcome(
             filename=filename,
             status="failed",
-            reason=_("索引号与另一份答复重复，未保存。"),
+            reason=_("与档案中已有的答复冲突（例如索引号重复），未保存。"),
         )
     return outcome
 

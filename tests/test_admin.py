@@ -139,11 +139,13 @@ def test_clerk_cannot_delete_a_reply(clerk_client, clerk, seed_reply):
 
 def test_admin_speaks_chinese(clerk_client, seed_reply):
     page = clerk_client.get("/admin/").content.decode()
-    assert "答复档案库 · 管理后台" in page
-    assert "首页" in page or "站点管理" in page or "档案管理" in page
+    assert '<html lang="zh-hans"' in page
+    assert "答复档案库 · 管理后台" in page and "档案管理" in page
+    assert "待审核文件" in page
     changelist = clerk_client.get("/admin/replies/reply/").content.decode()
-    for text in ("上传答复", "主办单位", "状态", "年份", "发布所选答复", "撤回所选答复"):
+    for text in ("首页", "上传答复", "主办单位", "状态", "年份", "发布所选答复", "撤回所选答复"):
         assert text in changelist
+    assert "Search" not in changelist  # Django's untranslated image label is replaced
 
 
 # --------------------------------------------------------------------------- upload
@@ -485,6 +487,21 @@ def test_review_refuses_an_index_no_that_belongs_to_another_reply(clerk_client, 
     assert response.status_code == 400
     assert "已属于另一份答复" in response.content.decode()
     assert row_counts() == before
+
+
+def test_a_collision_the_form_could_not_see_rolls_everything_back(clerk_client, clerk, seed_reply):
+    from replies.review import store_pending
+
+    other = FIXTURES / "gz-jtj-2024-suggestion-labels.html"
+    upload(clerk_client, (other.name, other.read_bytes()))
+    pending = PendingUpload.objects.get()
+    before = row_counts()
+    # As if another clerk had taken this 索引号 between the form's check and the save.
+    outcome = store_pending(pending.pk, {"index_no": SEED_INDEX_NO}, "published", clerk)
+    assert outcome.status == "failed"
+    assert "冲突" in outcome.reason
+    assert row_counts() == before
+    assert PendingUpload.objects.filter(pk=pending.pk).exists()
 
 
 def test_review_requires_a_title(clerk_client):
