@@ -31,9 +31,9 @@ UPLOAD_URL = "/admin/replies/reply/upload/"
 CQ_JW_INDEX_NO = "11500000009275780L/2024-00213"
 
 
-def make_zip(members: dict[str, bytes]) -> bytes:
+def make_zip(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
         for name, content in members.items():
             archive.writestr(name, content)
     return buffer.getvalue()
@@ -280,6 +280,16 @@ def test_zip_with_too_many_files_is_refused(clerk_client, settings):
     before = row_counts()
     page = upload(clerk_client, ("samples.zip", samples_zip())).content.decode()
     assert "ZIP 内文件过多" in page
+    assert row_counts() == before
+
+
+def test_zip_that_unpacks_too_large_is_refused(clerk_client, settings):
+    settings.ARCHIVE_ZIP_MAX_TOTAL_BYTES = 2 * 1024 * 1024
+    bomb = make_zip({f"{n}.txt": b" " * 1024 * 1024 for n in range(3)}, zipfile.ZIP_DEFLATED)
+    assert len(bomb) < 100_000  # small to upload, large to unpack
+    before = row_counts()
+    page = upload(clerk_client, ("bomb.zip", bomb)).content.decode()
+    assert "ZIP 解压后过大" in page
     assert row_counts() == before
 
 
