@@ -16,7 +16,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFilesSent,
+)
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -88,7 +93,7 @@ def label_for(key: str) -> str:
         return str(Reply._meta.get_field("status").verbose_name)
     try:
         return field_label(key)
-    except Exception:  # a key from an older record that no longer exists
+    except FieldDoesNotExist:  # a key from an older record that no longer exists
         return key
 
 
@@ -104,7 +109,7 @@ def body_diff(stored: str | None, parsed: str | None, limit: int = 60) -> str:
     return "\n".join(lines)
 
 
-def titled(filter_class: type, title: str) -> type:
+def titled(filter_class: type, title: Any) -> type:
     """A list filter with a Chinese title (the link fields have no verbose name)."""
 
     class Titled(filter_class):  # type: ignore[valid-type,misc]

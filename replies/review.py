@@ -133,8 +133,12 @@ def receive_uploads(files: Iterable[UploadedFileLike], user: Any) -> UploadRepor
         if not data.strip():
             results.append(UploadResult(name, "failed", _("文件为空。")))
             continue
+        found = 0
         for document_name, content in expand_upload(name, data, limits):
+            found += 1
             results.append(_receive_document(document_name, content, batch, user))
+        if not found:
+            results.append(UploadResult(name, "failed", _("压缩包里没有文件。")))
     return UploadReport(batch, results)
 
 

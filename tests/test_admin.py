@@ -211,6 +211,7 @@ def test_upload_zip_of_three_samples_then_again_is_unchanged(clerk_client):
         ("nothing.html", b"<html><body><p>hello world</p></body></html>", "无法解析"),
         ("old.doc", b"\xd0\xcf\x11\xe0" + b"\x00" * 200, ".docx"),
         ("bad.zip", b"PK\x03\x04 this is not really a zip", "损坏"),
+        ("empty.zip", make_zip({"__MACOSX/._a.txt": b"x"}), "压缩包里没有文件"),
     ],
 )
 def test_broken_files_get_a_chinese_reason_and_nothing_is_stored(clerk_client, name, data, message):
