@@ -466,3 +466,36 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PendingUpload(models.Model):
+    """A file a clerk uploaded that waits for review: not a reply yet, never public.
+
+    Kept apart from `Source` so that an unreviewed file can be discarded without a trace;
+    publishing or saving it as a draft hands the bytes to the ingest service and deletes the
+    row in the same transaction.
+    """
+
+    #: The files sent in one upload share a batch, so review can walk through them in turn.
+    batch = models.UUIDField(db_index=True)
+    filename = models.CharField(_("文件名"), max_length=255)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    uploaded_by_name = models.CharField(_("上传人"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待审核文件")
+        verbose_name_plural = _("待审核文件")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # The same bytes wait for review once, however many times they are uploaded.
+            models.UniqueConstraint(fields=["sha256"], name="pendingupload_unique_hash")
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -150,6 +150,8 @@ ARCHIVE_REDACT_CONTACTS = env_bool("ARCHIVE_REDACT_CONTACTS", True)
 # Limits on uploads and ZIP archives (per archive).
 ARCHIVE_ZIP_MAX_FILES = int(os.environ.get("ARCHIVE_ZIP_MAX_FILES", 500))
 ARCHIVE_ZIP_MAX_TOTAL_BYTES = int(os.environ.get("ARCHIVE_ZIP_MAX_TOTAL_BYTES", 200 * 1024 * 1024))
+# Uploaded files nobody reviewed are forgotten after this many days.
+ARCHIVE_PENDING_UPLOAD_DAYS = int(os.environ.get("ARCHIVE_PENDING_UPLOAD_DAYS", 14))
 
 # Rows an export may hold: anonymous readers are capped, staff practically not.
 ARCHIVE_EXPORT_ANON_LIMIT = int(os.environ.get("ARCHIVE_EXPORT_ANON_LIMIT", 5000))
