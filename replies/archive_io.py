@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import django
-from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Prefetch
@@ -86,9 +85,10 @@ DATA_FILES = (*ENTITY_FILES, REPLIES_FILE, SOURCES_FILE, CHANGES_FILE)
 
 #: Reply columns that are derived at write time and recomputed on import, never dumped.
 REPLY_DERIVED = frozenset({"search_words", "search_bigrams"})
-#: Models whose ids are reused on import (they appear in public URLs).
+#: Models whose ids are reused on import (they appear in public URLs and the open dataset).
 MODELS_KEEPING_IDS: tuple[type[models.Model], ...] = (
     Agency,
+    AgencyAlias,
     Session,
     Member,
     Proposal,
@@ -231,7 +231,7 @@ def _prepare_directory(directory: Path, force: bool) -> None:
 
 
 @contextmanager
-def _snapshot() -> Iterator[None]:
+def consistent_snapshot() -> Iterator[None]:
     """One consistent view of the database for the whole export, even while clerks upload."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
@@ -258,7 +258,7 @@ def export_archive(
         files[name] = writer.close()
         counts[_table(name)] = writer.lines
 
-    with _snapshot():
+    with consistent_snapshot():
         for name, model in ENTITY_FILES.items():
             writer = _HashingWriter(directory / name)
             for row in _entity_rows(model):
@@ -348,7 +348,7 @@ def _entity_rows(model: type[models.Model]) -> Iterator[dict[str, Any]]:
     queryset = model.objects.order_by("pk")
     if model is AgencyAlias:
         for alias in queryset.select_related("agency").iterator(chunk_size=2000):
-            yield {"agency": alias.agency.name, **_scalars_of(alias, fields)}
+            yield {"id": alias.pk, "agency": alias.agency.name, **_scalars_of(alias, fields)}
     elif model is Proposal:
         for proposal in queryset.select_related("session").iterator(chunk_size=2000):
             session = _key(proposal.session.name, proposal.session.region)
@@ -587,7 +587,7 @@ def import_archive(
             restorer.replies()
             restorer.sources()
             restorer.changes()
-        _reset_sequences()
+        _advance_sequences()
         counts = restorer.counts
     return ImportResult(counts=counts, seconds=time.monotonic() - started, warnings=warnings)
 
@@ -615,10 +615,20 @@ def _empty_archive_tables() -> None:
             cursor.execute(f'DELETE FROM "{model._meta.db_table}"')
 
 
-def _reset_sequences() -> None:
+def _advance_sequences() -> None:
+    """Move id sequences past the restored ids, never back: an id the public site once used
+    is not handed to another row after `--replace` (and sequences, which PostgreSQL does not
+    roll back, stay valid if the transaction does not commit)."""
     with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), MODELS_KEEPING_IDS):
-            cursor.execute(statement)
+        for model in MODELS_KEEPING_IDS:
+            table = model._meta.db_table
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [f'"{table}"', "id"])
+            sequence = cursor.fetchone()[0]
+            cursor.execute(
+                f"SELECT setval(%s, GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{table}\"), "
+                f"(SELECT last_value FROM {sequence}), 1))",
+                [sequence],
+            )
 
 
 @contextmanager
@@ -704,8 +714,8 @@ class _Restorer:
                 where = f"{name}: line {number}"
                 if model is AgencyAlias:
                     agency = self._lookup(self.agencies, row.get("agency"), "agency", where)
-                    kwargs = self._model_kwargs(model, row, where, {"agency"})
-                    objects.append(AgencyAlias(agency=agency, **kwargs))
+                    kwargs = self._model_kwargs(model, row, where, {"id", "agency"})
+                    objects.append(AgencyAlias(pk=row.get("id"), agency=agency, **kwargs))
                     continue
                 kwargs = self._model_kwargs(model, row, where, {"id", "session"})
                 if model is Proposal:

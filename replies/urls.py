@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dataset_views, views
 from .api import api
 
 urlpatterns = [
@@ -18,5 +18,8 @@ urlpatterns = [
     path("themes/", views.theme_list, name="theme_list"),
     path("themes/<int:pk>/", views.theme_detail, name="theme"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
+    path("datasets/", dataset_views.dataset_list, name="datasets"),
+    # <str:…> never matches a "/", and only listed file names are served.
+    path("datasets/<str:filename>", dataset_views.dataset_file, name="dataset_file"),
     path("api/", api.urls),
 ]
