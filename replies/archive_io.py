@@ -625,7 +625,7 @@ def _advance_sequences() -> None:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [f'"{table}"', "id"])
             sequence = cursor.fetchone()[0]
             cursor.execute(
-                f"SELECT setval(%s, GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{table}\"), "
+                f'SELECT setval(%s, GREATEST((SELECT COALESCE(MAX(id), 0) FROM "{table}"), '
                 f"(SELECT last_value FROM {sequence}), 1))",
                 [sequence],
             )
