@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import django
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Prefetch
 
@@ -163,6 +163,13 @@ def _from_json(model_field: models.Field, value: Any) -> Any:
 
 def _scalars_of(obj: models.Model, fields: list[models.Field]) -> dict[str, Any]:
     return {f.name: _to_json(getattr(obj, f.attname)) for f in fields}
+
+
+def human_size(size: int) -> str:
+    """`0.4 MB`, `38 KB`: for the commands' summaries."""
+    if size >= 1_048_576:
+        return f"{size / 1_048_576:.1f} MB"
+    return f"{max(size, 1) / 1024:.0f} KB"
 
 
 def _table(file_name: str) -> str:
@@ -574,22 +581,26 @@ def import_archive(
     directory = Path(directory)
     manifest, warnings = verify_dump(directory)
     say(f"dump verified: {len(manifest['files'])} files match the manifest")
-    counts: dict[str, int] = {}
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            # Nobody ingests between the emptiness check and the end of the restore.
-            cursor.execute(f'LOCK TABLE "{Reply._meta.db_table}" IN EXCLUSIVE MODE')
-        _check_target(replace)
-        _empty_archive_tables()
-        restorer = _Restorer(directory, manifest, say)
-        with _stored_timestamps():
-            restorer.entities()
-            restorer.replies()
-            restorer.sources()
-            restorer.changes()
-        _advance_sequences()
-        counts = restorer.counts
-    return ImportResult(counts=counts, seconds=time.monotonic() - started, warnings=warnings)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Nobody ingests between the emptiness check and the end of the restore.
+                cursor.execute(f'LOCK TABLE "{Reply._meta.db_table}" IN EXCLUSIVE MODE')
+            _check_target(replace)
+            _empty_archive_tables()
+            restorer = _Restorer(directory, manifest, say)
+            with _stored_timestamps():
+                restorer.entities()
+                restorer.replies()
+                restorer.sources()
+                restorer.changes()
+            _advance_sequences()
+    except DatabaseError as exc:
+        # The transaction was rolled back: say so in the same words as any other refusal.
+        raise ArchiveError(f"the database refused the dump, nothing was changed: {exc}") from exc
+    return ImportResult(
+        counts=restorer.counts, seconds=time.monotonic() - started, warnings=warnings
+    )
 
 
 def _check_target(replace: bool) -> None:

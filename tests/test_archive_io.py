@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -352,26 +353,46 @@ def test_non_empty_target_is_refused_unless_replace(lived_in_archive, tmp_path):
     assert describe_archive() == before
 
 
+def rewrite_in_dump(dump: Path, name: str, change) -> None:
+    """Edit a dump file and update its manifest entry, as a careless hand edit would."""
+    path = dump / name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(change(lines)) + "\n", encoding="utf-8")
+    manifest = json.loads((dump / MANIFEST_NAME).read_text())
+    data = path.read_bytes()
+    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (dump / MANIFEST_NAME).write_text(json.dumps(manifest))
+
+
 def test_failed_import_leaves_the_target_as_it_was(lived_in_archive, tmp_path):
     """A dump that verifies but cannot be restored (a link to nothing) changes nothing."""
     dump = tmp_path / "dump"
     export_archive(dump)
     before = describe_archive()
-    lines = (dump / "replies.jsonl").read_text(encoding="utf-8").splitlines()
-    row = json.loads(lines[-1])
-    row["links"]["themes"] = ["没有这个主题"]
-    lines[-1] = json.dumps(row, ensure_ascii=False)
-    (dump / "replies.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    manifest = json.loads((dump / MANIFEST_NAME).read_text())
-    data = (dump / "replies.jsonl").read_bytes()
-    import hashlib
 
-    manifest["files"]["replies.jsonl"] = {
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-    }
-    (dump / MANIFEST_NAME).write_text(json.dumps(manifest))
+    def link_to_nothing(lines: list[str]) -> list[str]:
+        row = json.loads(lines[-1])
+        row["links"]["themes"] = ["没有这个主题"]
+        return [*lines[:-1], json.dumps(row, ensure_ascii=False)]
+
+    rewrite_in_dump(dump, "replies.jsonl", link_to_nothing)
     with pytest.raises(ArchiveError, match=r"replies\.jsonl: line \d+: theme '没有这个主题'"):
+        import_archive(dump, replace=True)
+    assert describe_archive() == before
+
+
+def test_dump_the_database_refuses_is_rolled_back(lived_in_archive, tmp_path):
+    dump = tmp_path / "dump"
+    export_archive(dump)
+    before = describe_archive()
+
+    def duplicate_index_no(lines: list[str]) -> list[str]:
+        row = json.loads(lines[0])
+        row["id"] = 999_999
+        return [*lines, json.dumps(row, ensure_ascii=False)]
+
+    rewrite_in_dump(dump, "replies.jsonl", duplicate_index_no)
+    with pytest.raises(ArchiveError, match="database refused the dump, nothing was changed"):
         import_archive(dump, replace=True)
     assert describe_archive() == before
 

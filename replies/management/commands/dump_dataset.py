@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from replies.archive_io import human_size
 from replies.dataset import DatasetError, dump_dataset
 
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         self.stdout.write(tables)
         self.stdout.write(
             self.style.SUCCESS(
-                f"snapshot {result.name}: {result.zip_path} ({result.zip_bytes / 1_048_576:.1f} MB) "
+                f"snapshot {result.name}: {result.zip_path} ({human_size(result.zip_bytes)}) "
                 f"in {result.seconds:.1f}s"
             )
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from replies.archive_io import ArchiveError, export_archive
+from replies.archive_io import ArchiveError, export_archive, human_size
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"exported {counts['replies']} replies, {counts['sources']} source revisions "
                 f"({counts['source_files']} files), {counts['changes']} changes to {directory} "
-                f"in {result.seconds:.1f}s, {result.bytes / 1_048_576:.1f} MB"
+                f"in {result.seconds:.1f}s, {human_size(result.bytes)}"
             )
         )
         # Noted elsewhere, this hash lets a person check the manifest itself later.
