@@ -194,7 +194,9 @@ def test_footer_links_the_latest_snapshot(samples, dataset_dir, client):
     assert 'href="/datasets/reply-archive-2024-01-01.zip"' in html
     assert 'href="/datasets/"' in html
     client.cookies["django_language"] = "en"
-    assert "Download the open data" in client.get("/datasets/").content.decode()
+    english = client.get("/datasets/").content.decode()
+    assert "Download the open data (reply-archive-2024-01-01)" in english
+    assert "Each snapshot is a ZIP file" in english
 
 
 @pytest.mark.parametrize(
