@@ -246,8 +246,7 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
 
     # Agencies: the reply's own agency gives the region in which short names are read.
     resolver = ctx.resolver
-    own_name = values["sender"] or values["lead_agency"] or values["publisher"] or ""
-    region = region_of(clean_name(own_name)) or _region_from_title(values["title"])
+    region = _reading_region(values)
     sender_agency = resolver.resolve(values["sender"], region) if values["sender"] else None
     if sender_agency is not None and not region:
         region = sender_agency.region
@@ -342,6 +341,30 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
             Citation(reply=reply, document=document, position=position, doc_no_as_written=doc_no)
         )
     Citation.objects.bulk_create(citations)
+
+
+def _reading_region(values: dict[str, Any]) -> str:
+    """The region in which a reply's short agency names are read: its own agency's, else the
+    one its title starts with (the sender agency's region is the caller's fallback)."""
+    own_name = values["sender"] or values["lead_agency"] or values["publisher"] or ""
+    return region_of(clean_name(own_name)) or _region_from_title(values["title"])
+
+
+def stored_search_vectors(reply: Reply, resolver: AgencyResolver) -> search.ReplyVectors:
+    """The search vectors `apply_values` computes, for a reply whose values and links are
+    already in place: `import_archive` restores links as they were (a clerk may have moved an
+    alias since) and must index exactly as ingest would, without re-deriving them."""
+    values = _normalise(
+        {
+            key: getattr(reply, COLUMN_FOR_KEY.get(key, key))
+            for key in CONTRACT_KEYS
+            if key not in ("commitments", "citations")  # not indexed; saves two queries
+        }
+    )
+    region = _reading_region(values)
+    if not region and reply.sender_agency is not None:
+        region = reply.sender_agency.region
+    return search.build_vectors(_indexed_text(reply, values, resolver, region))
 
 
 def _region_from_title(title: str | None) -> str:

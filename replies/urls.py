@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import feeds, views
+from . import dataset_views, feeds, views
 from .api import api
 
 urlpatterns = [
@@ -24,5 +24,8 @@ urlpatterns = [
     path("members/<int:pk>/feed.atom", feeds.MemberFeed(), name="member_feed"),
     path("themes/<int:pk>/feed.atom", feeds.ThemeFeed(), name="theme_feed"),
     path("sessions/<int:pk>/feed.atom", feeds.SessionFeed(), name="session_feed"),
+    path("datasets/", dataset_views.dataset_list, name="datasets"),
+    # <str:…> never matches a "/", and only listed file names are served.
+    path("datasets/<str:filename>", dataset_views.dataset_file, name="dataset_file"),
     path("api/", api.urls),
 ]

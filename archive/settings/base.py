@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "replies.context_processors.latest_dataset",
             ],
         },
     },
@@ -112,6 +113,9 @@ TEMPLATES = [
 
 # Data directory for everything the archive keeps on local disk (embedded database, dumps).
 DATA_DIR = Path(os.environ.get("ARCHIVE_DATA_DIR", BASE_DIR / ".data"))
+
+# Public research snapshots (`manage.py dump_dataset`), listed and served at /datasets/.
+ARCHIVE_DATASET_DIR = Path(os.environ.get("ARCHIVE_DATASET_DIR", DATA_DIR / "datasets"))
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}

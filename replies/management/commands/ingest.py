@@ -6,8 +6,10 @@ import getpass
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from replies.ingest import Context, ingest_many
 from replies.models import Reply, Source
@@ -41,7 +43,33 @@ class Command(BaseCommand):
         )
         counts: Counter[str] = Counter()
         started = time.monotonic()
-        for outcome in ingest_many(expand_paths(paths), ctx):
+        current = _Current()
+        try:
+            self._ingest(current.track(expand_paths(paths)), ctx, counts, started, quiet)
+        except (OperationalError, InterfaceError) as exc:
+            # Each file is stored in its own transaction, so a lost connection costs at most
+            # the file in hand; say so, rather than leave a traceback that looks like damage.
+            raise CommandError(
+                f"database connection lost while storing {current.filename}: {exc}\n"
+                f"Nothing of that file was kept; the {sum(counts.values())} files before it "
+                "are stored completely. Run the same command again once the database is back: "
+                "files already stored are reported unchanged."
+            ) from exc
+        total = sum(counts.values())
+        elapsed = time.monotonic() - started
+        summary = (
+            f"{total} files in {elapsed:.1f}s: {counts['created']} created, "
+            f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
+            f"{counts['failed']} failed"
+        )
+        self.stdout.write(summary)
+        if total == 0:
+            raise CommandError("no reply documents found in " + " ".join(paths))
+        if counts["failed"]:
+            sys.exit(1)
+
+    def _ingest(self, items, ctx: Context, counts: Counter, started: float, quiet: bool) -> None:
+        for outcome in ingest_many(items, ctx):
             counts[outcome.status] += 1
             if outcome.status == "failed":
                 self.stderr.write(f"failed     {outcome.filename}: {outcome.reason}")
@@ -55,18 +83,17 @@ class Command(BaseCommand):
             if quiet and done % 500 == 0:
                 rate = done / max(time.monotonic() - started, 1e-9)
                 self.stdout.write(f"… {done} files, {rate:.0f}/s")
-        total = sum(counts.values())
-        elapsed = time.monotonic() - started
-        summary = (
-            f"{total} files in {elapsed:.1f}s: {counts['created']} created, "
-            f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
-            f"{counts['failed']} failed"
-        )
-        self.stdout.write(summary)
-        if total == 0:
-            raise CommandError("no reply documents found in " + " ".join(paths))
-        if counts["failed"]:
-            sys.exit(1)
+
+
+class _Current:
+    """Remembers which file is being stored, to name it if the database goes away."""
+
+    filename = "(before the first file)"
+
+    def track(self, items: Iterable[tuple[str, object]]) -> Iterator[tuple[str, object]]:
+        for filename, data in items:
+            self.filename = filename
+            yield filename, data
 
 
 def _login_name() -> str:
