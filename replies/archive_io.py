@@ -52,6 +52,7 @@ from .models import (
     Commitment,
     Genre,
     Member,
+    PendingUpload,
     Proposal,
     Reply,
     ReplyAgency,
@@ -116,6 +117,10 @@ ARCHIVE_TABLES: tuple[type[models.Model], ...] = (
     AgencyAlias,
     Agency,
 )
+#: Tables deliberately left out of a backup. A pending upload is a clerk's unfinished review:
+#: not yet part of the archive, and discarded after ARCHIVE_PENDING_UPLOAD_DAYS anyway; a clerk
+#: restoring from a backup re-uploads what was still waiting (docs/backups.md).
+NOT_ARCHIVED: tuple[type[models.Model], ...] = (PendingUpload,)
 #: Tables that are not empty in a freshly migrated database (the seed agencies).
 SEEDED_TABLES = (AgencyAlias, Agency)
 
