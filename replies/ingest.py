@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Max
 
 from . import search
@@ -86,6 +86,11 @@ class Context:
     themes: dict[str, Theme] = field(default_factory=dict)
     genres: dict[str, Genre] = field(default_factory=dict)
     documents: dict[str, CitedDocument] = field(default_factory=dict)
+
+    def forget_cached(self) -> None:
+        self.resolver = AgencyResolver()
+        for cache in (self.members, self.sessions, self.themes, self.genres, self.documents):
+            cache.clear()
 
     @property
     def who(self) -> str:
@@ -181,8 +186,29 @@ def current_values(reply: Reply) -> dict[str, Any]:
     return values
 
 
-def _normalise(values: dict[str, Any]) -> dict[str, Any]:
-    """Contract values with the shapes the columns need (dates parsed, lists never None)."""
+def _column_limit(key: str) -> int | None:
+    """The longest value the column holding a contract key takes (list items for lists)."""
+    if key in ("sections", "commitments", "citations", "body_text"):
+        return None
+    field_ = Reply._meta.get_field(COLUMN_FOR_KEY.get(key, key))
+    base = getattr(field_, "base_field", None)
+    return (base or field_).max_length
+
+
+def _fit(key: str, value: str, warnings: list[str]) -> str:
+    """A value longer than its column is cut, with a warning: the verbatim source keeps the
+    whole text, and one odd field must not make a file (or a batch) fail."""
+    limit = _column_limit(key)
+    if limit is not None and len(value) > limit:
+        warnings.append(f"{key}: {len(value)} characters, cut to {limit}")
+        return value[:limit]
+    return value
+
+
+def _normalise(values: dict[str, Any], warnings: list[str] | None = None) -> dict[str, Any]:
+    """Contract values with the shapes the columns need (dates parsed, lists never None,
+    strings no longer than their columns)."""
+    warnings = [] if warnings is None else warnings
     out = {}
     for key in CONTRACT_KEYS:
         value = values.get(key)
@@ -192,8 +218,10 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
             value = value or None
         elif key in LIST_KEYS:
             value = list(value or [])
+            if key in ("members", "co_agencies"):
+                value = [_fit(key, str(item).strip(), warnings) for item in value if item]
         elif isinstance(value, str):
-            value = value.strip()
+            value = _fit(key, value.strip(), warnings)
         out[key] = value
     return out
 
@@ -224,7 +252,12 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     """Write contract values onto `reply` and rebuild every link derived from them.
 
     The caller holds a transaction. `reply` may be unsaved (new)."""
-    values = _normalise(raw_values)
+    clipped: list[str] = []
+    values = _normalise(raw_values, clipped)
+    if "warnings" in raw_values:
+        reply.warnings = [*list(raw_values["warnings"] or []), *clipped]
+    elif clipped:
+        reply.warnings = [*reply.warnings, *clipped]
     for key in CONTRACT_KEYS:
         if key in ("commitments", "citations"):
             continue
@@ -327,7 +360,7 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
         title = (item.get("title") or "").strip()[:500]
         if not title:
             continue
-        doc_no = (item.get("doc_no") or "").strip()
+        doc_no = (item.get("doc_no") or "").strip()[:100]
         document = ctx.documents.get(title)
         if document is None:
             document, _ = CitedDocument.objects.get_or_create(
@@ -519,6 +552,15 @@ def ingest_source(
             return outcome
     except IngestError as exc:
         return IngestOutcome(filename=filename, status="failed", reason=str(exc))
+    except (DataError, IntegrityError) as exc:
+        # The file's savepoint is rolled back; objects cached during it may be gone too.
+        ctx.forget_cached()
+        reason = str(exc).splitlines()[0]
+        return IngestOutcome(
+            filename=filename,
+            status="failed",
+            reason=f"数据库拒绝了这份文件 (database refused it): {reason}",
+        )
 
 
 @dataclass

@@ -228,3 +228,28 @@ def test_sessions_and_members_are_regional(ingested):
     assert session_region("十四届全国人大二次会议", "重庆市") == ""
     li_jie = Member.objects.get(name="李洁")
     assert (li_jie.region, li_jie.label) == ("重庆市", "李洁（重庆市）")
+
+
+def test_over_long_values_are_cut_with_a_warning_not_a_failed_batch(db):
+    text = (FIXTURES / SEED_FILE).read_text()
+    long_doc_no = "渝科局函〔2024〕" + "一" * 150 + "号"
+    first = text.replace("渝科局函〔2024〕275号", long_doc_no).encode()
+    outcomes = list(
+        ingest_many(
+            [
+                ("long.txt", first),
+                ("cq-jw.html", (FIXTURES / "cq-jw-2024-00213.html").read_bytes()),
+            ],
+            Context(),
+        )
+    )
+    assert [o.status for o in outcomes] == ["created", "created"]
+    reply = Reply.objects.get(pk=outcomes[0].reply_id)
+    assert len(reply.doc_no) == 100
+    assert any(w.startswith("doc_no:") and "cut to 100" in w for w in reply.warnings)
+    assert bytes(reply.sources.get().content) == first  # the source keeps the whole value
+
+
+def test_parser_warnings_are_kept_on_the_reply(seed_reply):
+    source = seed_reply.sources.get()
+    assert seed_reply.warnings == source.parsed["warnings"]
