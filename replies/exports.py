@@ -12,9 +12,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Prefetch
-
-from .models import Citation, Reply, ReplyAgency, ReplyMember
+from .models import Reply
+from .queries import agencies_by_role, citations_with_documents, members_in_order
 
 #: The documented columns, in order (docs/open-data.md describes each).
 CSV_COLUMNS: tuple[str, ...] = (
@@ -55,17 +54,11 @@ def replies_for(ids: list[int]) -> list[Reply]:
         Reply.objects.filter(id__in=ids)
         .select_related("session", "lead_agency")
         .prefetch_related(
-            Prefetch(
-                "member_links",
-                queryset=ReplyMember.objects.select_related("member").order_by("position"),
-            ),
-            Prefetch(
-                "agency_links",
-                queryset=ReplyAgency.objects.select_related("agency").order_by("role", "position"),
-            ),
+            members_in_order(),
+            agencies_by_role(),
             "themes",
             "commitments",
-            Prefetch("citations", queryset=Citation.objects.select_related("document")),
+            citations_with_documents(),
         )
         .defer("search_words", "search_bigrams", "body_text")
     )

@@ -26,17 +26,30 @@ from .models import (
 LIST_DEFER = ("search_words", "search_bigrams", "body_text", "public_body_text", "sections")
 
 
+def members_in_order() -> Prefetch:
+    return Prefetch(
+        "member_links", queryset=ReplyMember.objects.select_related("member").order_by("position")
+    )
+
+
+def agencies_by_role() -> Prefetch:
+    """Lead first, then the co-handling agencies in the order the letter names them."""
+    return Prefetch(
+        "agency_links",
+        queryset=ReplyAgency.objects.select_related("agency").order_by("role", "position"),
+    )
+
+
+def citations_with_documents() -> Prefetch:
+    return Prefetch("citations", queryset=Citation.objects.select_related("document"))
+
+
 def reply_list(queryset: QuerySet | None = None) -> QuerySet:
     """Published replies with what a result row shows: lead agency, session, members."""
     queryset = Reply.objects.published() if queryset is None else queryset
     return (
         queryset.select_related("lead_agency", "session")
-        .prefetch_related(
-            Prefetch(
-                "member_links",
-                queryset=ReplyMember.objects.select_related("member").order_by("position"),
-            )
-        )
+        .prefetch_related(members_in_order())
         .defer(*LIST_DEFER)
     )
 
@@ -49,16 +62,10 @@ def published_reply(*, index_no: str | None = None, pk: int | None = None) -> Re
         .filter(**lookup)
         .select_related("lead_agency", "sender_agency", "session", "proposal", "genre_entity")
         .prefetch_related(
-            Prefetch(
-                "member_links",
-                queryset=ReplyMember.objects.select_related("member").order_by("position"),
-            ),
-            Prefetch(
-                "agency_links",
-                queryset=ReplyAgency.objects.select_related("agency").order_by("role", "position"),
-            ),
+            members_in_order(),
+            agencies_by_role(),
             "commitments",
-            Prefetch("citations", queryset=Citation.objects.select_related("document")),
+            citations_with_documents(),
             "themes",
             Prefetch("sources", queryset=Source.objects.defer("content", "parsed")),
         )
@@ -174,26 +181,24 @@ def agencies_by_reply_count(limit: int | None = None) -> QuerySet:
     return queryset[:limit] if limit else queryset
 
 
-def sessions_by_reply_count(limit: int | None = None) -> QuerySet:
+def _by_reply_count(model: type, limit: int | None) -> QuerySet:
+    """Sessions or themes that have published replies, most first."""
     queryset = (
-        Session.objects.annotate(
+        model.objects.annotate(
             reply_count=Count("replies", filter=Q(replies__status=Reply.Status.PUBLISHED))
         )
         .filter(reply_count__gt=0)
         .order_by("-reply_count", "name")
     )
     return queryset[:limit] if limit else queryset
+
+
+def sessions_by_reply_count(limit: int | None = None) -> QuerySet:
+    return _by_reply_count(Session, limit)
 
 
 def themes_by_reply_count(limit: int | None = None) -> QuerySet:
-    queryset = (
-        Theme.objects.annotate(
-            reply_count=Count("replies", filter=Q(replies__status=Reply.Status.PUBLISHED))
-        )
-        .filter(reply_count__gt=0)
-        .order_by("-reply_count", "name")
-    )
-    return queryset[:limit] if limit else queryset
+    return _by_reply_count(Theme, limit)
 
 
 def years_with_counts() -> list[dict]:

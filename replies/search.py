@@ -687,15 +687,13 @@ def _shape_facets(rows, active: dict[str, list[str]]) -> dict[str, list[FacetVal
 
 
 def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | None]) -> list[Hit]:
-    from django.db.models import Prefetch
+    from .models import Reply
+    from .queries import members_in_order
 
-    from .models import Reply, ReplyMember
-
-    member_links = ReplyMember.objects.select_related("member").order_by("position")
     replies = (
         Reply.objects.filter(id__in=ids)
         .select_related("lead_agency", "session")
-        .prefetch_related(Prefetch("member_links", queryset=member_links))
+        .prefetch_related(members_in_order())
         .defer("search_words", "search_bigrams", "body_text")
     )
     by_id = {reply.id: reply for reply in replies}
