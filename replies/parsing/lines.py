@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .dates import parse_date_line
+from .html_blocks import LABEL_END, LABEL_START
 from .labels import starts_with_label
 from .textnorm import (
     display_width,
@@ -24,13 +25,18 @@ from .textnorm import (
 @dataclass
 class Line:
     text: str
-    #: Whitespace characters before the text in the source (text captures only).
+    #: Columns of whitespace before the text in the source (text captures only).
     indent: int = 0
+    #: The same whitespace counted in characters.
+    indent_chars: int = 0
     #: A blank line (or a block boundary) separates this line from the one before.
     blank_before: bool = True
     #: The line with whitespace runs kept as single spaces (metadata labels are split on
     #: this form); empty when it equals `text`.
     spaced: str = ""
+    #: Mostly link text in the page (navigation, related articles): never a title or a
+    #: salutation.
+    link: bool = False
 
     @property
     def label_text(self) -> str:
@@ -40,21 +46,22 @@ class Line:
 #: The start of an item or part: `一、` `（一）` `1.` `1．` `1、` `（1）` `一是` `第一，`.
 ITEM_START_RE = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、．.]|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[.．、](?!\d)"
-    r"|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,2}是|第[一二三四五六七八九十]{1,3}[，,、]|[①②③④⑤⑥⑦⑧⑨⑩])"
+    r"|[（(]\d{1,2}[）)]|[一二三四五六七八九十]{1,2}是|[一二三四五六七八九十]{1,2}要(?!素|件|点|求|领)"
+    r"|第[一二三四五六七八九十]{1,3}[，,、]|[①②③④⑤⑥⑦⑧⑨⑩])"
 )
 _SENTENCE_END = "。！？：；!?:;"
 _CLOSERS = "）)」』”’】》\"'"
 
 _CHROME_START_RE = re.compile(
     r"^(?:您当前的位置|当前位置|您现在的位置|您的位置|所在位置|现在位置|当前所在位置"
-    r"|首页 ?(?:>|＞|»|›|→|/|\\)|扫一扫|分享到|上一篇|下一篇|相关链接|相关文章|相关阅读|相关文件"
+    r"|首页 ?(?:>|＞|»|›|→|/|\\)|扫一扫|分享到|上一篇|下一篇|上一条|下一条|相关链接|相关文章|相关阅读|相关文件"
     r"|主办单位|承办单位|主办：|承办：|网站标识码|版权所有|Copyright|©|技术支持|联系我们|网站地图"
     r"|网站声明|政府网站找错|运维单位|运维保障|建议使用|本站支持|微信扫一扫|手机扫一扫|用手机扫描)",
     re.I,
 )
 _FOOTER_START_RE = re.compile(
     r"^(?:主办单位|承办单位|主办：|承办：|网站标识码|版权所有|Copyright|©|技术支持|联系我们|网站地图"
-    r"|网站声明|政府网站找错|运维单位|运维保障|相关链接|相关文章|相关阅读|上一篇|下一篇)",
+    r"|网站声明|政府网站找错|运维单位|运维保障|相关链接|相关文章|相关阅读|上一篇|下一篇|上一条|下一条)",
     re.I,
 )
 _CHROME_WORDS_RE = re.compile(
@@ -64,9 +71,20 @@ _CHROME_WORDS_RE = re.compile(
 _ICP_RE = re.compile(r"ICP备|公网安备|\d{6,}号-\d", re.I)
 
 
+#: The heading of a list of other pages (related articles, hot topics, previous/next):
+#: the lines under it are links to other replies, whose titles look like this one's.
+_LINK_LIST_HEADING_RE = re.compile(
+    r"^[【\[]?(?:相关(?:阅读|链接|文章|文件|新闻|信息|推荐|稿件|资讯|内容|政策)|热点(?:推荐|新闻|信息|文章|关注)"
+    r"|热门(?:推荐|文章|信息|新闻)|推荐(?:阅读|文章|信息)|延伸阅读|猜你喜欢|精彩推荐|最新(?:发布|信息|文章|动态|更新)"
+    r"|上一篇|下一篇|上一条|下一条)[】\]]?[：:]?(?: ?(?:更多|MORE|more)[>＞»]*)?$"
+)
+#: A list item under such a heading is short and no sentence.
+_MAX_LINK_ITEM_CHARS = 100
+
+
 def is_chrome(text: str) -> bool:
     """Page furniture: breadcrumbs, print/close buttons, font-size pickers, footers."""
-    if _CHROME_START_RE.match(text):
+    if _CHROME_START_RE.match(text) or _LINK_LIST_HEADING_RE.match(text):
         return True
     if len(text) <= 40 and not _CHROME_WORDS_RE.sub("", text).strip(" \t"):
         return True
@@ -75,9 +93,49 @@ def is_chrome(text: str) -> bool:
     return len(text) <= 120 and bool(_ICP_RE.search(text))
 
 
+def mark_link_lists(lines: list[Line], *, html: bool) -> None:
+    """Mark the items listed under a related-articles / hot-topics / 上一篇 heading as
+    links, like the link lines an HTML page reports. In a text capture the list ends at a
+    blank line; in a page, at the first line that is not a link (or a date beside one)."""
+    index = 0
+    while index < len(lines):
+        if not _LINK_LIST_HEADING_RE.match(lines[index].text):
+            index += 1
+            continue
+        lines[index].link = True
+        cursor = index + 1
+        while cursor < len(lines):
+            line = lines[cursor]
+            if not html and line.blank_before and cursor > index + 1:
+                break
+            if html and not line.link and parse_date_line(line.text) is None:
+                break
+            text = line.text
+            if (
+                len(text) > _MAX_LINK_ITEM_CHARS
+                or text.endswith("。")
+                or starts_with_label(text)
+                or _looks_like_salutation(text)
+            ):
+                break
+            if not html and cursor + 1 < len(lines):
+                # In a capture without blank lines, the page's own title follows the list
+                # directly; it is the line its metadata or the salutation comes after.
+                following = lines[cursor + 1].text
+                if starts_with_label(following) or _looks_like_salutation(following):
+                    break
+            line.link = True
+            cursor += 1
+        index = cursor
+
+
 def is_footer(text: str) -> bool:
     """A line that opens the page footer: nothing of the letter comes after it."""
-    return bool(_FOOTER_START_RE.match(text)) or (len(text) <= 120 and bool(_ICP_RE.search(text)))
+    return (
+        bool(_FOOTER_START_RE.match(text))
+        or bool(_LINK_LIST_HEADING_RE.match(text))
+        or (len(text) <= 120 and bool(_ICP_RE.search(text)))
+    )
 
 
 def ends_sentence(text: str) -> bool:
@@ -87,13 +145,36 @@ def ends_sentence(text: str) -> bool:
     return stripped[-1] in _SENTENCE_END
 
 
-def lines_from_blocks(blocks: list[str]) -> list[Line]:
+_LABEL_END_BEFORE_COLON_RE = re.compile(f"{LABEL_END}(?=[ \t\u00a0\u3000]*[：:])")
+
+
+def _resolve_label_marks(block: str) -> tuple[str, str | None]:
+    """A block carrying label marks (see `html_blocks.LABEL_START`): when it starts with a
+    label it becomes a metadata row (cells split at each label, a colon after a colon-less
+    one) and the row is returned with no spaced form; otherwise the marks are dropped from
+    the text and kept as `label：` with a space before it in the spaced form, so that a
+    mid-line label is still found there."""
+    block = _LABEL_END_BEFORE_COLON_RE.sub("", block)
+    row = block.replace(LABEL_START, "\t").replace(LABEL_END, "：")
+    first_cell = next((cell for cell in row.split("\t") if cell.strip()), "")
+    if starts_with_label(normalise_value(first_cell)):
+        return row, None
+    spaced = single_spaced(block.replace(LABEL_START, " ").replace(LABEL_END, "："))
+    return block.replace(LABEL_START, "").replace(LABEL_END, ""), spaced
+
+
+def lines_from_blocks(blocks: list[str], link_blocks: set[int] | None = None) -> list[Line]:
     """HTML / Word blocks: each block is a paragraph of its own. A table row (cells joined
     by tabs) stays one line when it holds labels, with its cells kept apart by a tab so
     that `市交通运输委` and the next cell's `成文日期：` do not run together; other rows
-    become one line per cell."""
+    become one line per cell. `link_blocks` are the indexes of blocks that are mostly
+    link text."""
     result: list[Line] = []
-    for block in blocks:
+    for block_index, block in enumerate(blocks):
+        is_link = link_blocks is not None and block_index in link_blocks
+        spaced_override: str | None = None
+        if LABEL_START in block or LABEL_END in block:
+            block, spaced_override = _resolve_label_marks(block)
         if "\t" in block:
             cells = [normalise_value(cell) for cell in block.split("\t")]
             cells = [cell for cell in cells if cell]
@@ -101,10 +182,12 @@ def lines_from_blocks(blocks: list[str]) -> list[Line]:
                 spaced = "\t".join(
                     single_spaced(cell) for cell in block.split("\t") if cell.strip()
                 )
-                result.append(Line(text="\t".join(cells), blank_before=True, spaced=spaced))
+                result.append(
+                    Line(text="\t".join(cells), blank_before=True, spaced=spaced, link=is_link)
+                )
                 continue
             for cell in cells:
-                result.append(Line(text=cell, blank_before=True))
+                result.append(Line(text=cell, blank_before=True, link=is_link))
             continue
         text = normalise_value(block)
         if text:
@@ -113,7 +196,8 @@ def lines_from_blocks(blocks: list[str]) -> list[Line]:
                     text=text,
                     indent=leading_indent(block),
                     blank_before=True,
-                    spaced=single_spaced(block),
+                    spaced=spaced_override if spaced_override is not None else single_spaced(block),
+                    link=is_link,
                 )
             )
     return result
@@ -133,7 +217,9 @@ def _signature_follows(raw: list[str], index: int) -> bool:
 def lines_from_text(text: str) -> list[Line]:
     """A plain-text capture: normalise each line, then join the hard wraps."""
     raw_lines = (
-        text.replace("\r\n", "\n")
+        # `\r\r\n` is what a CRLF file becomes after one more text-mode conversion.
+        text.replace("\r\r\n", "\n")
+        .replace("\r\n", "\n")
         .replace("\r", "\n")
         .replace("\f", "\n")
         .replace("\v", "\n")
@@ -150,6 +236,7 @@ def lines_from_text(text: str) -> list[Line]:
             Line(
                 text=value,
                 indent=leading_indent(raw),
+                indent_chars=len(raw) - len(raw.lstrip()),
                 blank_before=blank,
                 spaced=single_spaced(raw),
             )
@@ -160,21 +247,68 @@ def lines_from_text(text: str) -> list[Line]:
     return _join_wraps(staged)
 
 
+@dataclass
+class _WrapWidths:
+    """Where a capture wraps, measured two ways: in display columns (CJK two wide) for
+    captures wrapped by a terminal or editor, and in characters for tools that cut every
+    N characters whatever their width. A line is `full` when it reaches (about) the wrap
+    width in either measure."""
+
+    loose_columns: int
+    loose_chars: int
+    tight_columns: int
+    tight_chars: int
+
+    def reaches(self, columns: int, chars: int, *, tight: bool = False) -> bool:
+        if tight:
+            return columns >= self.tight_columns or chars >= self.tight_chars
+        return columns >= self.loose_columns or chars >= self.loose_chars
+
+
+def _percentile(values: list[int], share: float) -> int:
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))]
+
+
+def _wrap_width(values: list[int], run_on: list[bool], floor: int, slack: int) -> tuple[int, int]:
+    """(loose, tight) thresholds for one measure. The wrap width is near the top of the
+    line widths: loose is 80% of the 90th percentile (a wrapped line may end early before
+    a word or a punctuation mark that cannot start a line); tight is the most common
+    width among the run-on lines that reach it, less `slack` — what a heading line must
+    reach before it counts as wrapped rather than as a short line of its own."""
+    reference = _percentile(values, 0.9)
+    loose = max(floor, int(reference * 0.8))
+    counts: dict[int, int] = {}
+    for value, runs_on in zip(values, run_on, strict=True):
+        if runs_on and value >= loose:
+            counts[value] = counts.get(value, 0) + 1
+    if not counts:
+        return loose, max(loose, reference - slack)
+    mode = max(counts, key=lambda value: (counts[value], value))
+    return loose, max(loose, mode - slack)
+
+
 def _join_wraps(staged: list[Line]) -> list[Line]:
     # A hard-wrapped capture fills most of its lines to the wrap width, so the wrap width
     # is near the top of the line widths; a line that runs on into the next is a wrap only
     # when it is that wide (a heading is not). A capture whose paragraphs are single long
     # lines has a far larger reference, so its headings never join. At least two wide
     # run-on lines are needed before anything is joined.
-    widths = sorted(display_width(line.text) + line.indent for line in staged)
-    reference = widths[int(0.9 * (len(widths) - 1))]
-    threshold = max(30, int(reference * 0.8))
+    columns = [display_width(line.text) + line.indent for line in staged]
+    chars = [len(line.text) + line.indent_chars for line in staged]
+    run_on = [
+        index + 1 < len(staged)
+        and not staged[index + 1].blank_before
+        and not ends_sentence(staged[index].text)
+        for index in range(len(staged))
+    ]
+    loose_columns, tight_columns = _wrap_width(columns, run_on, floor=20, slack=3)
+    loose_chars, tight_chars = _wrap_width(chars, run_on, floor=10, slack=1)
+    widths = _WrapWidths(loose_columns, loose_chars, tight_columns, tight_chars)
     wide_run_ons = sum(
         1
-        for i in range(len(staged) - 1)
-        if not staged[i + 1].blank_before
-        and not ends_sentence(staged[i].text)
-        and display_width(staged[i].text) + staged[i].indent >= threshold
+        for index in range(len(staged))
+        if run_on[index] and widths.reaches(columns[index], chars[index])
     )
     if wide_run_ons < 2:
         return staged
@@ -185,16 +319,20 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
     # Pieces are collected per paragraph and joined once: repeated concatenation would be
     # quadratic on a long paragraph wrapped into thousands of lines.
     groups: list[tuple[Line, list[str]]] = [(staged[0], [staged[0].text])]
+    open_guillemets = _guillemet_balance(staged[0].text)
     for index in range(1, len(staged)):
         line = staged[index]
         first, pieces = groups[-1]
         last_text = pieces[-1]
-        previous_width = display_width(last_text) + staged[index - 1].indent
+        # A line opening an item or part that is not full is a heading of its own; one
+        # that is full may be a heading wrapped onto the next line.
+        heading_line = len(pieces) == 1 and ITEM_START_RE.match(first.text) is not None
+        full = widths.reaches(columns[index - 1], chars[index - 1], tight=heading_line)
         keep_break = (
             line.blank_before
             or ends_sentence(last_text)
             or line.indent > baseline_indent
-            or previous_width < threshold
+            or not (full or open_guillemets > 0)
             or ITEM_START_RE.match(line.text) is not None
             or parse_date_line(line.text) is not None
             or starts_with_label(line.text)
@@ -205,6 +343,7 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
         )
         if keep_break:
             groups.append((line, [line.text]))
+            open_guillemets = _guillemet_balance(line.text)
             continue
         if (
             last_text[-1:].isascii()
@@ -214,6 +353,7 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
         ):
             pieces.append(" ")
         pieces.append(line.text)
+        open_guillemets += _guillemet_balance(line.text)
     joined: list[Line] = []
     for first, pieces in groups:
         if len(pieces) > 1:
@@ -221,3 +361,8 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
             first.spaced = ""
         joined.append(first)
     return joined
+
+
+def _guillemet_balance(text: str) -> int:
+    """Opened minus closed `《》`: a line that leaves a title open was cut inside it."""
+    return text.count("《") - text.count("》")

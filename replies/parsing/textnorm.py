@@ -107,6 +107,11 @@ def restore_punctuation(text: str) -> str:
     return "".join(chars)
 
 
+def remove_spaces(text: str) -> str:
+    """The text without any whitespace: how a spaced label (`索 引 号`) is compared."""
+    return _SPACE_RUN_RE.sub("", text).replace("\r", "").replace("\n", "")
+
+
 def single_spaced(text: str) -> str:
     """Trim and turn each whitespace run into one ASCII space, even between CJK
     characters: the form in which `来源：市民政局　字号：…` still shows where a value ends."""
@@ -120,14 +125,19 @@ def normalise_value(text: str) -> str:
 
 
 def leading_indent(text: str) -> int:
-    """How many whitespace characters open the line (full-width spaces count as one)."""
-    count = 0
+    """Columns of whitespace that open the line: a full-width space takes two, like the
+    ideographs it pads, and a tab four."""
+    columns = 0
     for ch in text:
-        if ch in _SPACE_CHARS:
-            count += 1
+        if ch == "\u3000":
+            columns += 2
+        elif ch == "\t":
+            columns += 4
+        elif ch in _SPACE_CHARS:
+            columns += 1
         else:
             break
-    return count
+    return columns
 
 
 def display_width(text: str) -> int:
