@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .dates import parse_date_line
 from .html_blocks import LABEL_END, LABEL_START
 from .labels import starts_with_label
+from .people import addressee_persons, is_agency_name, is_collective
 from .textnorm import (
     display_width,
     leading_indent,
@@ -34,6 +35,9 @@ class Line:
     #: The line with whitespace runs kept as single spaces (metadata labels are split on
     #: this form); empty when it equals `text`.
     spaced: str = ""
+    #: The paragraph as the page shows it, when label marks turned `text` into a metadata
+    #: row (`主题分类：\t…`); the letter's body uses this form.
+    unlabelled: str = ""
     #: Mostly link text in the page (navigation, related articles): never a title or a
     #: salutation.
     link: bool = False
@@ -53,7 +57,7 @@ _SENTENCE_END = "。！？：；!?:;"
 _CLOSERS = "）)」』”’】》\"'"
 
 _CHROME_START_RE = re.compile(
-    r"^(?:您当前的位置|当前位置|您现在的位置|您的位置|所在位置|现在位置|当前所在位置"
+    r"^[【\[［]? ?(?:您当前的位置|当前位置|您现在的位置|您的位置|所在位置|现在位置|当前所在位置"
     r"|首页 ?(?:>|＞|»|›|→|/|\\)|扫一扫|分享到|上一篇|下一篇|上一条|下一条|相关链接|相关文章|相关阅读|相关文件"
     r"|主办单位|承办单位|主办：|承办：|网站标识码|版权所有|Copyright|©|技术支持|联系我们|网站地图"
     r"|网站声明|政府网站找错|运维单位|运维保障|建议使用|本站支持|微信扫一扫|手机扫一扫|用手机扫描)",
@@ -148,19 +152,24 @@ def ends_sentence(text: str) -> bool:
 _LABEL_END_BEFORE_COLON_RE = re.compile(f"{LABEL_END}(?=[ \t\u00a0\u3000]*[：:])")
 
 
-def _resolve_label_marks(block: str) -> tuple[str, str | None]:
-    """A block carrying label marks (see `html_blocks.LABEL_START`): when it starts with a
-    label it becomes a metadata row (cells split at each label, a colon after a colon-less
-    one) and the row is returned with no spaced form; otherwise the marks are dropped from
-    the text and kept as `label：` with a space before it in the spaced form, so that a
-    mid-line label is still found there."""
+def _resolve_label_marks(block: str) -> tuple[str, str | None, str]:
+    """A block carrying label marks (see `html_blocks.LABEL_START`), as (block, spaced
+    form or None, the text as the page shows it). When it starts with a label it becomes
+    a metadata row: cells split at each label, a colon after a colon-less one; the page's
+    own text is kept beside it for a letter paragraph that merely opens with a bold label
+    word. In a table row each label cell gets its colon (the row is split into cells
+    anyway). Otherwise the marks are dropped from the text and kept as ` label：` in the
+    spaced form, where a mid-line label is still found."""
     block = _LABEL_END_BEFORE_COLON_RE.sub("", block)
+    plain = block.replace(LABEL_START, "").replace(LABEL_END, "")
     row = block.replace(LABEL_START, "\t").replace(LABEL_END, "：")
     first_cell = next((cell for cell in row.split("\t") if cell.strip()), "")
     if starts_with_label(normalise_value(first_cell)):
-        return row, None
+        return row, None, "" if "\t" in plain else normalise_value(plain)
+    if "\t" in plain:
+        return block.replace(LABEL_START, "").replace(LABEL_END, "："), None, ""
     spaced = single_spaced(block.replace(LABEL_START, " ").replace(LABEL_END, "："))
-    return block.replace(LABEL_START, "").replace(LABEL_END, ""), spaced
+    return plain, spaced, ""
 
 
 def lines_from_blocks(blocks: list[str], link_blocks: set[int] | None = None) -> list[Line]:
@@ -173,8 +182,9 @@ def lines_from_blocks(blocks: list[str], link_blocks: set[int] | None = None) ->
     for block_index, block in enumerate(blocks):
         is_link = link_blocks is not None and block_index in link_blocks
         spaced_override: str | None = None
+        unlabelled = ""
         if LABEL_START in block or LABEL_END in block:
-            block, spaced_override = _resolve_label_marks(block)
+            block, spaced_override, unlabelled = _resolve_label_marks(block)
         if "\t" in block:
             cells = [normalise_value(cell) for cell in block.split("\t")]
             cells = [cell for cell in cells if cell]
@@ -183,7 +193,13 @@ def lines_from_blocks(blocks: list[str], link_blocks: set[int] | None = None) ->
                     single_spaced(cell) for cell in block.split("\t") if cell.strip()
                 )
                 result.append(
-                    Line(text="\t".join(cells), blank_before=True, spaced=spaced, link=is_link)
+                    Line(
+                        text="\t".join(cells),
+                        blank_before=True,
+                        spaced=spaced,
+                        link=is_link,
+                        unlabelled=unlabelled,
+                    )
                 )
                 continue
             for cell in cells:
@@ -204,7 +220,14 @@ def lines_from_blocks(blocks: list[str], link_blocks: set[int] | None = None) ->
 
 
 def _looks_like_salutation(text: str) -> bool:
-    return len(text) <= 30 and text.endswith("：") and not any(ch in text for ch in "，。；")
+    """`李洁委员：`, `市交通运输委：` — a short colon-ended line naming people or a body,
+    not the tail of a wrapped sentence (`复如下：`)."""
+    if len(text) > 30 or not text.endswith(("：", ":")) or any(ch in text for ch in "，。；"):
+        return False
+    addressee = text[:-1].strip().removeprefix("尊敬的")
+    return bool(
+        addressee_persons(addressee) or is_agency_name(addressee) or is_collective(addressee)
+    )
 
 
 def _signature_follows(raw: list[str], index: int) -> bool:
@@ -345,12 +368,7 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
             groups.append((line, [line.text]))
             open_guillemets = _guillemet_balance(line.text)
             continue
-        if (
-            last_text[-1:].isascii()
-            and last_text[-1:].isalnum()
-            and line.text[:1].isascii()
-            and line.text[:1].isalnum()
-        ):
+        if _space_between_words(last_text[-1:], line.text[:1], cut=chars[index - 1] >= tight_chars):
             pieces.append(" ")
         pieces.append(line.text)
         open_guillemets += _guillemet_balance(line.text)
@@ -361,6 +379,16 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
             first.spaced = ""
         joined.append(first)
     return joined
+
+
+def _space_between_words(before: str, after: str, *, cut: bool) -> bool:
+    """Two ASCII words meet at a wrap: a space, unless the wrap cut a number (`2` / `024`)
+    or the capture cuts every N characters and this line is that long (a word cut in two)."""
+    if not (before.isascii() and before.isalnum() and after.isascii() and after.isalnum()):
+        return False
+    if before.isdigit() and after.isdigit():
+        return False
+    return not cut
 
 
 def _guillemet_balance(text: str) -> int:

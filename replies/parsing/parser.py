@@ -315,7 +315,7 @@ def _extract(
                     break
         setattr(reply, key, metadata.pick(key, warnings))
 
-    body_lines = [lines[i].text for i in letter_range if i < len(lines)]
+    body_lines = [lines[i].unlabelled or lines[i].text for i in letter_range if i < len(lines)]
     reply.body_text = "\n".join(body_lines)
     reply.addressee = letter.addressee
     reply.signed_date = letter.signed_date
