@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .dates import parse_date_line
 from .html_blocks import LABEL_END, LABEL_START
-from .labels import starts_with_label
+from .labels import label_values, starts_with_label
 from .people import addressee_persons, is_agency_name, is_collective
 from .textnorm import (
     display_width,
@@ -350,7 +350,11 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
         # A line opening an item or part that is not full is a heading of its own; one
         # that is full may be a heading wrapped onto the next line.
         heading_line = len(pieces) == 1 and ITEM_START_RE.match(first.text) is not None
-        full = widths.reaches(columns[index - 1], chars[index - 1], tight=heading_line)
+        label_line = starts_with_label(first.text)
+        # A value wrapped over several lines: every piece but the last reaches the width.
+        full = widths.reaches(
+            columns[index - 1], chars[index - 1], tight=heading_line or label_line
+        )
         keep_break = (
             line.blank_before
             or ends_sentence(last_text)
@@ -359,7 +363,7 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
             or ITEM_START_RE.match(line.text) is not None
             or parse_date_line(line.text) is not None
             or starts_with_label(line.text)
-            or starts_with_label(first.text)
+            or (label_line and not _wrapped_label_value(line.text))
             or _signature_follows(texts, index)
             or is_chrome(line.text)
             or _looks_like_salutation(line.text)
@@ -379,6 +383,21 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
             first.spaced = ""
         joined.append(first)
     return joined
+
+
+#: How a title ends: a line ending so is a title, not the tail of a metadata value.
+_TITLE_TAIL_RE = re.compile(r"(?:函|答复|复文|意见|回复|报告|提案|建议)$")
+
+
+def _wrapped_label_value(following: str) -> bool:
+    """A metadata value cut by a narrow wrap (`索引号：11500000009283736X/2024-00` / `045`):
+    the label line reached the wrap width (checked by the caller) and the line after it
+    has no label of its own and is no title."""
+    return (
+        "关于" not in following
+        and _TITLE_TAIL_RE.search(following) is None
+        and not label_values(following, anywhere=True)
+    )
 
 
 def _space_between_words(before: str, after: str, *, cut: bool) -> bool:

@@ -298,11 +298,12 @@ WRAPPED_PARAGRAPHS = [
     "打造一批传统村落旅游精品线路，举办传统村落文化旅游节。",
     "感谢您对文化旅游工作的关心和支持。",
 ]
+WRAPPED_TITLE = "重庆市文化和旅游发展委员会关于市政协六届二次会议第0233号提案答复的函"
 WRAPPED_HEADER = [
-    "关于市政协六届二次会议第0233号提案答复的函",
+    WRAPPED_TITLE,
     "",
     "索引号：11500000009283736X/2024-00045",
-    "发布机构：市文化旅游委",
+    "发布机构：重庆市文化和旅游发展委员会",
     "成文日期：2024-06-03",
     "",
 ]
@@ -310,7 +311,11 @@ WRAPPED_SIGNATURE = ["重庆市文化和旅游发展委员会", "2024年6月3日
 
 
 def wrapped_capture(width: int, indent: str, newline: str) -> bytes:
-    lines = [*WRAPPED_HEADER, WRAPPED_PARAGRAPHS[0]]
+    """Everything wrapped, the title and metadata values too (blank lines kept)."""
+    lines: list[str] = []
+    for header_line in WRAPPED_HEADER:
+        lines.extend(hard_wrap(header_line, width) if header_line else [""])
+    lines.append(WRAPPED_PARAGRAPHS[0])
     for paragraph in WRAPPED_PARAGRAPHS[1:]:
         lines.extend(hard_wrap(paragraph, width, indent))
     lines.extend(WRAPPED_SIGNATURE)
@@ -345,6 +350,9 @@ def test_captures_wrapped_at_a_fixed_width(width: int, indent: str, newline: str
     assert reply.signed_date == dt.date(2024, 6, 3)
     assert reply.written_date == dt.date(2024, 6, 3)
     assert reply.index_no == "11500000009283736X/2024-00045"
+    assert reply.publisher == "重庆市文化和旅游发展委员会"
+    assert reply.title == WRAPPED_TITLE
+    assert (reply.session, reply.proposal_number) == ("市政协六届二次会议", "0233")
 
 
 def test_a_guillemet_title_cut_by_a_short_wrapped_line_is_joined() -> None:
