@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .dates import parse_date_line
 from .html_blocks import LABEL_END, LABEL_START
-from .labels import label_values, starts_with_label
+from .labels import LABEL_FIRST_CHARS, is_bare_label, label_values, starts_with_label
 from .people import addressee_persons, is_agency_name, is_collective
 from .textnorm import (
     display_width,
@@ -237,6 +237,46 @@ def _signature_follows(raw: list[str], index: int) -> bool:
     return len(raw[index]) <= 40 and parse_date_line(raw[index + 1]) is not None
 
 
+_TOKEN_SPLIT_RE = re.compile(r"[ \t\u00a0\u3000]+")
+#: A copied table row is short; a label is at most a few spaced-out tokens (`文 　 号`).
+_MAX_ROW_CHARS = 240
+_MAX_LABEL_TOKENS = 4
+
+
+def _colonless_label_row(raw: str) -> str | None:
+    """A metadata table copied as text loses its cell borders and keeps no colons:
+    `索 引 号    011043497/2024-08517    主题分类    城乡建设` or a label alone on its line
+    (`发布机构`, value on the next). Returns the line with a colon after each label (cells
+    apart by two spaces), or None when the line does not open with a bare label."""
+    stripped = raw.strip(" \t\u00a0\u3000")
+    if (
+        not stripped
+        or len(stripped) > _MAX_ROW_CHARS
+        or stripped[0] not in LABEL_FIRST_CHARS
+        or "。" in stripped
+    ):
+        return None
+    tokens = _TOKEN_SPLIT_RE.split(stripped)
+    cells: list[str] = []
+    position = 0
+    while position < len(tokens):
+        label_tokens = 0
+        for count in range(min(_MAX_LABEL_TOKENS, len(tokens) - position), 0, -1):
+            candidate = "".join(tokens[position : position + count])
+            if not candidate.endswith(("：", ":")) and is_bare_label(candidate):
+                label_tokens = count
+                break
+        if position == 0 and not label_tokens:
+            return None
+        if label_tokens:
+            cells.append("".join(tokens[position : position + label_tokens]) + "：")
+            position += label_tokens
+        else:
+            cells.append(tokens[position])
+            position += 1
+    return "  ".join(cells)
+
+
 def lines_from_text(text: str) -> list[Line]:
     """A plain-text capture: normalise each line, then join the hard wraps."""
     raw_lines = (
@@ -255,13 +295,15 @@ def lines_from_text(text: str) -> list[Line]:
         if not value:
             blank = True
             continue
+        row = _colonless_label_row(raw)
         staged.append(
             Line(
-                text=value,
+                text=normalise_value(row) if row else value,
                 indent=leading_indent(raw),
                 indent_chars=len(raw) - len(raw.lstrip()),
                 blank_before=blank,
-                spaced=single_spaced(raw),
+                spaced=single_spaced(row or raw),
+                unlabelled=value if row else "",
             )
         )
         blank = False

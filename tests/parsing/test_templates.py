@@ -174,6 +174,32 @@ def test_a_bold_label_word_opening_a_letter_paragraph_is_not_rewritten() -> None
     assert reply.published_date is None
 
 
+COPIED_TABLE_CAPTURES = {
+    "cells apart by spaces": (
+        "索 引 号    11220000013544357T/2024-00091    主题分类    商贸、海关、旅游\n"
+        "发布机构    吉林省商务厅    文　　号    吉商函〔2024〕45号\n"
+        "成文日期    2024年05月08日    发布日期    2024年05月13日\n"
+    ),
+    "cells apart by tabs": (
+        "索引号\t11220000013544357T/2024-00091\t主题分类\t商贸、海关、旅游\n"
+        "发布机构\t吉林省商务厅\t发文字号\t吉商函〔2024〕45号\n"
+        "成文日期\t2024-05-08\t发布日期\t2024-05-13\n"
+    ),
+    "label and value on lines of their own": (
+        "索引号\n11220000013544357T/2024-00091\n主题分类\n商贸、海关、旅游\n发布机构\n吉林省商务厅\n"
+        "发文字号\n吉商函〔2024〕45号\n成文日期\n2024-05-08\n发布日期\n2024-05-13\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("table", COPIED_TABLE_CAPTURES.values(), ids=COPIED_TABLE_CAPTURES.keys())
+def test_colonless_metadata_table_copied_into_a_text_capture(table: str) -> None:
+    capture = f"当前位置：首页 > 政务公开 > 建议提案办理\n\n{table}\n{TITLE}\n\n{LETTER_BODY}\n"
+    reply = parse_document(capture.encode(), "capture.txt")
+    assert metadata_of(reply) == FULL_METADATA
+    assert_letter(reply)
+
+
 # --- family 2: info lines ------------------------------------------------------------------
 
 INFO_LINES = {
