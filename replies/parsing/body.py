@@ -461,12 +461,17 @@ def build_commitments(
     heading_indexes = sorted(heading for heading, _, _ in parts)
     commitments: list[Commitment] = []
     index = first
+    # The first closing after `index`; still valid while it lies ahead (nothing closes in
+    # between), so many short next-steps parts do not each scan to the end.
+    closing = -1
     while index < stop:
         subheading = _next_steps_subheading(body[index])
         if subheading is None and not _NEXT_STEPS_PARAGRAPH_RE.match(body[index]):
             index += 1
             continue
-        end = closing_after(body, index, stop)
+        if closing <= index:
+            closing = closing_after(body, index, stop)
+        end = closing
         following_heading = next((h for h in heading_indexes if index < h < end), None)
         if following_heading is not None:
             end = following_heading
@@ -485,7 +490,7 @@ def build_commitments(
         else:
             paragraphs = body[index:end]
         items = _items_from(paragraphs)
-        if not items:
+        if not items and paragraphs:
             items = [Commitment(heading="", text="\n".join(paragraphs))]
         commitments.extend(items)
         index = end

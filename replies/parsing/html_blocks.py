@@ -180,6 +180,7 @@ class _Renderer:
         self.line_chars = 0
         self.link_depth = 0
         self.link_chars = 0
+        self.anchors: list[bool] = []
 
     def flush(self) -> None:
         line = "".join(self.current).strip(" ")
@@ -276,7 +277,14 @@ class _Renderer:
             if name == "pre":
                 self.pre_depth += 1
         elif name == "a":
-            self.link_depth += 1
+            # Only a real link counts: an anchor (`<a name>`) or a script handler may wrap
+            # a page's own title or text.
+            href = attrs.get("href", "").strip().lower()
+            is_link = bool(href) and not href.startswith(("#", "javascript"))
+            if len(self.anchors) < _MAX_OPEN_TRACKED:
+                self.anchors.append(is_link)
+                if is_link:
+                    self.link_depth += 1
         if not self.in_title:
             self._push(name)
 
@@ -298,8 +306,9 @@ class _Renderer:
             self.flush()
             if name == "pre" and self.pre_depth:
                 self.pre_depth -= 1
-        elif name == "a" and self.link_depth:
-            self.link_depth -= 1
+        elif name == "a" and self.anchors:
+            counted = self.anchors.pop()
+            self.link_depth -= 1 if counted and self.link_depth else 0
 
     def _count(self, value: str) -> None:
         self.total_chars += len(value)

@@ -576,3 +576,24 @@ def test_letter_without_a_signature_stops_before_the_related_list() -> None:
     reply = parse_document(html, "page.html")
     assert reply.body_text == "\n".join(paragraphs)
     assert reply.title == TITLE
+
+
+def test_a_title_wrapped_in_a_script_link_or_anchor_is_still_the_title() -> None:
+    for wrapped in (
+        f'<h1><a href="javascript:void(0)">{TITLE}</a></h1>',
+        f'<h1><a name="title">{TITLE}</a></h1>',
+    ):
+        html = page("吉林省商务厅", HOT_SIDEBAR + wrapped, RELATED)
+        assert_letter(parse_document(html, "page.html"))
+
+
+def test_an_attachment_link_inside_the_letter_stays_in_the_body() -> None:
+    paragraphs = list(LETTER_PARAGRAPHS)
+    paragraphs.insert(-2, '附件：<a href="/files/2024/0521.pdf">边民互市贸易点分布表.pdf</a>')
+    html = (
+        '<html><head><meta charset="utf-8"></head><body>'
+        f"<h1>{TITLE}</h1>{letter_html(paragraphs)}{RELATED}</body></html>"
+    ).encode()
+    reply = parse_document(html, "page.html")
+    assert "附件：边民互市贸易点分布表.pdf" in reply.body_text.split("\n")
+    assert reply.sender == "吉林省商务厅"
