@@ -125,8 +125,10 @@ def mark_link_lists(lines: list[Line], *, html: bool) -> None:
             if not html and cursor + 1 < len(lines):
                 # In a capture without blank lines, the page's own title follows the list
                 # directly; it is the line its metadata or the salutation comes after.
-                following = lines[cursor + 1].text
-                if starts_with_label(following) or _looks_like_salutation(following):
+                following = lines[cursor + 1]
+                if not following.blank_before and (
+                    starts_with_label(following.text) or _looks_like_salutation(following.text)
+                ):
                     break
             line.link = True
             cursor += 1
@@ -309,6 +311,8 @@ def lines_from_text(text: str) -> list[Line]:
         blank = False
     if len(staged) < 2:
         return staged
+    # Lists of other pages' titles are found before joining: their items are never wraps.
+    mark_link_lists(staged, html=False)
     return _join_wraps(staged)
 
 
@@ -330,35 +334,49 @@ class _WrapWidths:
         return columns >= self.loose_columns or chars >= self.loose_chars
 
 
-def _percentile(values: list[int], share: float) -> int:
-    ordered = sorted(values)
-    return ordered[int(share * (len(ordered) - 1))]
+@dataclass
+class _Measure:
+    loose: int
+    tight: int
+    #: Run-on text lines within `slack` of the wrap width: how clearly the capture wraps.
+    cluster: int
 
 
-def _wrap_width(values: list[int], run_on: list[bool], floor: int, slack: int) -> tuple[int, int]:
-    """(loose, tight) thresholds for one measure. The wrap width is near the top of the
-    line widths: loose is 80% of the 90th percentile (a wrapped line may end early before
-    a word or a punctuation mark that cannot start a line); tight is the most common
-    width among the run-on lines that reach it, less `slack` — what a heading line must
-    reach before it counts as wrapped rather than as a short line of its own."""
-    reference = _percentile(values, 0.9)
-    loose = max(floor, int(reference * 0.8))
-    counts: dict[int, int] = {}
-    for value, runs_on in zip(values, run_on, strict=True):
-        if runs_on and value >= loose:
-            counts[value] = counts.get(value, 0) + 1
-    if not counts:
-        return loose, max(loose, reference - slack)
-    mode = max(counts, key=lambda value: (counts[value], value))
-    return loose, max(loose, mode - slack)
+#: A threshold no line reaches: the measure in which a capture does not wrap.
+_NEVER = 1 << 30
+
+
+def _wrap_width(values: list[int], defines_wrap: list[bool], floor: int, slack: int) -> _Measure:
+    """Thresholds for one measure. A wrapped capture cuts its ordinary text lines at one
+    width: the densest `slack`-wide band of the widths of the lines that can show it (run-on
+    text lines, see `_join_wraps`) is the wrap width. Loose is 80% of it (a wrapped line may
+    end early before a word or a punctuation mark that cannot start a line); tight is the
+    band's lower edge, what a heading or label line must reach before it counts as cut by
+    the wrap rather than as a short line of its own. A capture that is not wrapped has no
+    band: its run-on lines have scattered widths."""
+    wide = sorted(
+        value
+        for value, usable in zip(values, defines_wrap, strict=True)
+        if usable and value >= floor
+    )
+    best_count, best_top = 0, 0
+    low = 0
+    for high, top in enumerate(wide):
+        while wide[low] < top - slack:
+            low += 1
+        if high - low + 1 >= best_count:
+            best_count, best_top = high - low + 1, top
+    if best_count == 0:
+        return _Measure(_NEVER, _NEVER, 0)
+    return _Measure(max(floor, int(best_top * 0.8)), best_top - slack, best_count)
 
 
 def _join_wraps(staged: list[Line]) -> list[Line]:
-    # A hard-wrapped capture fills most of its lines to the wrap width, so the wrap width
-    # is near the top of the line widths; a line that runs on into the next is a wrap only
-    # when it is that wide (a heading is not). A capture whose paragraphs are single long
-    # lines has a far larger reference, so its headings never join. At least two wide
-    # run-on lines are needed before anything is joined.
+    # A hard-wrapped capture fills most of its text lines to the wrap width; a line that
+    # runs on into the next is a wrap only when it is about that wide (a heading is not).
+    # The width is learnt from ordinary text lines that run on: not headings (two headings
+    # of one length are no wrap), labels, chrome, links or titles. At least two
+    # of them must end at the same width before anything is joined.
     columns = [display_width(line.text) + line.indent for line in staged]
     chars = [len(line.text) + line.indent_chars for line in staged]
     run_on = [
@@ -367,9 +385,36 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
         and not ends_sentence(staged[index].text)
         for index in range(len(staged))
     ]
-    loose_columns, tight_columns = _wrap_width(columns, run_on, floor=20, slack=3)
-    loose_chars, tight_chars = _wrap_width(chars, run_on, floor=10, slack=1)
-    widths = _WrapWidths(loose_columns, loose_chars, tight_columns, tight_chars)
+    defines_wrap = [
+        runs_on
+        # An item line shows the wrap when its text runs past its heading (`（一）…。…`).
+        and (ITEM_START_RE.match(line.text) is None or "。" in line.text or "，" in line.text)
+        and not line.link
+        and not starts_with_label(line.text)
+        and not is_chrome(line.text)
+        and not _looks_like_title(line.text)
+        for line, runs_on in zip(staged, run_on, strict=True)
+    ]
+    by_columns = _wrap_width(columns, defines_wrap, floor=20, slack=3)
+    by_chars = _wrap_width(chars, defines_wrap, floor=10, slack=1)
+    clearest = max(by_columns.cluster, by_chars.cluster)
+    if clearest < 2:
+        return staged
+    # A measure in which the capture does not visibly wrap gets thresholds no line reaches.
+    for measure in (by_columns, by_chars):
+        if measure.cluster < 2 or 2 * measure.cluster < clearest:
+            measure.loose = measure.tight = _NEVER
+    # Both measures see the same lines: N characters take N to 2N columns. A band far
+    # below the other one's is a coincidence among short lines (a nav line, a signature).
+    if by_columns.tight != _NEVER and by_chars.tight != _NEVER:
+        column_width = by_columns.tight + 3
+        char_width = by_chars.tight + 1
+        if 2 * char_width < 0.8 * column_width:
+            by_chars.loose = by_chars.tight = _NEVER
+        elif char_width > column_width:
+            by_columns.loose = by_columns.tight = _NEVER
+    tight_chars = by_chars.tight
+    widths = _WrapWidths(by_columns.loose, by_chars.loose, by_columns.tight, by_chars.tight)
     wide_run_ons = sum(
         1
         for index in range(len(staged))
@@ -399,6 +444,8 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
         )
         keep_break = (
             line.blank_before
+            or line.link
+            or staged[index - 1].link
             or ends_sentence(last_text)
             or line.indent > baseline_indent
             or not (full or open_guillemets > 0)
@@ -429,6 +476,12 @@ def _join_wraps(staged: list[Line]) -> list[Line]:
 
 #: How a title ends: a line ending so is a title, not the tail of a metadata value.
 _TITLE_TAIL_RE = re.compile(r"(?:函|答复|复文|意见|回复|报告|提案|建议)$")
+
+
+def _looks_like_title(text: str) -> bool:
+    """A whole title line (`…关于…的答复`), not a wrapped line that happens to end in 提案
+    before its closing `》`."""
+    return "关于" in text and "《" not in text and _TITLE_TAIL_RE.search(text) is not None
 
 
 def _wrapped_label_value(following: str) -> bool:

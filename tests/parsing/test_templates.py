@@ -597,3 +597,43 @@ def test_an_attachment_link_inside_the_letter_stays_in_the_body() -> None:
     reply = parse_document(html, "page.html")
     assert "附件：边民互市贸易点分布表.pdf" in reply.body_text.split("\n")
     assert reply.sender == "吉林省商务厅"
+
+
+def test_a_capture_that_is_not_wrapped_joins_nothing() -> None:
+    # Short lines of one length (two headings, a nav line and a signature) are no wrap
+    # width: nothing here runs on into the next line.
+    capture = (
+        "网站首页 | 政务公开 | 互动交流\n"
+        "热点推荐\n吉林省商务厅关于省政协十三届二次会议第0012号提案的答复\n"
+        "关于省十四届人大二次会议第0611号建议的答复\n\n"
+        f"{TITLE}\n"
+        "王立新代表：\n"
+        "您提出的《关于推动边境贸易创新发展的建议》（第0521号）收悉。经商省财政厅、长春海关，"
+        "现答复如下：\n"
+        "一、边境贸易发展情况\n我省边境贸易稳步发展。\n"
+        "二、互市贸易工作情况\n互市贸易进出口额15.2亿元。\n"
+        "感谢您对商务工作的关心和支持。\n吉林省商务厅 2024年5月8日\n（此件主动公开）\n"
+    )
+    reply = parse_document(capture.encode(), "capture.txt")
+    assert reply.title == TITLE
+    assert [s.heading for s in reply.sections] == ["边境贸易发展情况", "互市贸易工作情况"]
+    assert reply.body_text.endswith("感谢您对商务工作的关心和支持。\n吉林省商务厅 2024年5月8日")
+    assert reply.signed_date == dt.date(2024, 5, 8)
+
+
+def test_a_short_reply_with_two_wrapped_lines_is_joined() -> None:
+    # Wrapped at 76 columns: two lines reach it, which is enough to tell the width.
+    capture = (
+        f"{TITLE}\n\n王立新代表：\n"
+        "　　您提出的《关于推动边境贸易创新发展的建议》（第0521号）收悉。经商省财政厅\n"
+        "、长春海关，现答复如下：\n"
+        "　　下一步，我厅将积极推进以下工作：一是完善支持政策，落实边民互市贸易管理办\n"
+        "法；二是强化通关服务。\n"
+        "吉林省商务厅\n2024年5月8日\n"
+    )
+    reply = parse_document(capture.encode(), "capture.txt")
+    assert reply.co_agencies == ["省财政厅", "长春海关"]
+    assert [(c.heading, c.text) for c in reply.commitments] == [
+        ("", "完善支持政策，落实边民互市贸易管理办法；"),
+        ("", "强化通关服务。"),
+    ]
