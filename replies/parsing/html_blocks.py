@@ -152,6 +152,7 @@ _MAX_OPEN_TRACKED = 4096
 #: A line counts as a link (navigation, related articles, 上一篇/下一篇) when most of its
 #: visible characters sit inside `<a>`.
 _LINK_SHARE = 0.6
+_DROP_BLANKS = str.maketrans("", "", " \xa0\u3000\t")
 
 
 @dataclass
@@ -312,7 +313,7 @@ class _Renderer:
 
     def _count(self, value: str) -> None:
         self.total_chars += len(value)
-        visible = len(value) - sum(value.count(ch) for ch in " \xa0\u3000\t")
+        visible = len(value.translate(_DROP_BLANKS))
         self.line_chars += visible
         if self.link_depth:
             self.link_chars += visible

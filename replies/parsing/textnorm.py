@@ -23,6 +23,7 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 
 _RESTORE = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
+_RESTORABLE_RE = re.compile(r"[,:;()?!]")
 
 
 def is_cjk_char(ch: str) -> bool:
@@ -74,7 +75,7 @@ def collapse_spaces(text: str) -> str:
 def restore_punctuation(text: str) -> str:
     """Restore ASCII `, : ; ( ) ? !` next to CJK text to their full-width forms. Brackets are
     restored in matched pairs, so `(A)` at a line end follows its partner."""
-    if not any(ch in _RESTORE for ch in text):
+    if _RESTORABLE_RE.search(text) is None:
         return text
     chars = list(text)
     length = len(chars)
