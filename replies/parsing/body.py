@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import parse_date_line, split_trailing_date
-from .labels import starts_with_label
+from .labels import label_values, starts_with_label
 from .lines import Line, ends_sentence, is_chrome, is_footer
 from .people import addressee_persons, is_agency_name, is_collective
 from .result import Citation, Commitment, Section
@@ -39,7 +39,7 @@ _OPENING_RE = re.compile(
 )
 _SECTION_RE = re.compile(r"^(?P<num>[一二三四五六七八九十]{1,3})[、．]\s?(?P<rest>.*)$")
 _NEXT_STEPS_HEADING_RE = re.compile(r"^(?:关于)?(?:下一步|下步|今后|后续|下阶段|下一阶段)")
-_NEXT_STEPS_PARAGRAPH_RE = re.compile(r"^(?:下一步|下步)")
+_NEXT_STEPS_PARAGRAPH_RE = re.compile(r"^(?:关于)?(?:下一步|下步)")
 _ITEM_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("paren-cn", re.compile(r"^[（(](?P<num>[一二三四五六七八九十]{1,3})[）)]\s?")),
     ("arabic-dot", re.compile(r"^(?P<num>\d{1,2})\s?[.．、](?!\d)\s?")),
@@ -280,6 +280,8 @@ def _first_paragraph(lines: list[Line], first: int, last: int) -> int:
             or starts_with_label(text)
             or parse_date_line(text) is not None
             or is_doc_no(text)
+            # An info line opening with an unlabelled date (`2024-05-13 来源：…`).
+            or label_values(lines[index].label_text, anywhere=True)
         ):
             continue
         if len(text) >= 15 or "。" in text:

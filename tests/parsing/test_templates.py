@@ -637,3 +637,16 @@ def test_a_short_reply_with_two_wrapped_lines_is_joined() -> None:
         ("", "完善支持政策，落实边民互市贸易管理办法；"),
         ("", "强化通关服务。"),
     ]
+
+
+def test_info_line_opening_with_a_bare_date_is_not_the_letter_without_a_salutation() -> None:
+    paragraphs = LETTER_PARAGRAPHS[1:]
+    html = (
+        '<html><head><meta charset="utf-8"></head><body>'
+        f"<h1>{TITLE}</h1>"
+        '<div class="info"><span>2024-05-13 09:30</span> <span>来源：吉林省商务厅</span></div>'
+        f"{letter_html(paragraphs)}</body></html>"
+    ).encode()
+    reply = parse_document(html, "page.html")
+    assert reply.body_text == "\n".join(paragraphs)
+    assert reply.publisher == "吉林省商务厅"
