@@ -174,6 +174,11 @@ def _resolve_label_marks(block: str) -> tuple[str, str | None, str]:
     return plain, spaced, ""
 
 
+def _is_colonless_label(cell: str) -> bool:
+    stripped = cell.strip(" \u00a0\u3000")
+    return bool(stripped) and not stripped.endswith(("：", ":")) and is_bare_label(stripped)
+
+
 def lines_from_blocks(blocks: list[str], link_blocks: set[int] | None = None) -> list[Line]:
     """HTML / Word blocks: each block is a paragraph of its own. A table row (cells joined
     by tabs) stays one line when it holds labels, with its cells kept apart by a tab so
@@ -188,6 +193,10 @@ def lines_from_blocks(blocks: list[str], link_blocks: set[int] | None = None) ->
         if LABEL_START in block or LABEL_END in block:
             block, spaced_override, unlabelled = _resolve_label_marks(block)
         if "\t" in block:
+            # A cell that is only a label is one without its colon (`索引号` | value).
+            block = "\t".join(
+                cell + "：" if _is_colonless_label(cell) else cell for cell in block.split("\t")
+            )
             cells = [normalise_value(cell) for cell in block.split("\t")]
             cells = [cell for cell in cells if cell]
             if cells and starts_with_label(cells[0]):

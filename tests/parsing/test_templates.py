@@ -650,3 +650,24 @@ def test_info_line_opening_with_a_bare_date_is_not_the_letter_without_a_salutati
     reply = parse_document(html, "page.html")
     assert reply.body_text == "\n".join(paragraphs)
     assert reply.publisher == "吉林省商务厅"
+
+
+def test_word_file_with_tab_separated_colonless_labels() -> None:
+    import io
+
+    import docx
+
+    document = docx.Document()
+    for text in [
+        TITLE,
+        "索引号\t11220000013544357T/2024-00091\t主题分类\t商贸、海关、旅游",
+        "发布机构\t吉林省商务厅\t发文字号\t吉商函〔2024〕45号",
+        "成文日期\t2024-05-08\t发布日期\t2024-05-13",
+        *LETTER_PARAGRAPHS,
+    ]:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    reply = parse_document(buffer.getvalue(), "reply.docx")
+    assert metadata_of(reply) == FULL_METADATA
+    assert_letter(reply)
