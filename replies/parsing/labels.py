@@ -143,6 +143,10 @@ _STRONG_ALT = _spaced_alternation([label for label in _ALL_LABELS if len(label) 
 _WEAK_ALT = _spaced_alternation([label for label in _ALL_LABELS if len(label) < 3])
 _LABEL_ALT = _spaced_alternation(_ALL_LABELS)
 
+#: Last characters of an agency name: an info line's source runs straight into the next
+#: label (`来源：吉林省商务厅时间：…`), where a two-character label still counts.
+_AGENCY_FINALS = "局厅委办部院署府司站网"
+
 _OPEN = r"[\[【［〔]"
 _CLOSE = r"[\]】］〕]"
 #: A label either bracketed (colon optional), opening a bracket and followed by a colon
@@ -151,7 +155,7 @@ LABEL_RE = re.compile(
     rf"(?:{_OPEN} ?(?P<b>{_LABEL_ALT}) ?{_CLOSE} ?[：:]?"
     rf"|{_OPEN} ?(?P<o>{_LABEL_ALT}) ?[：:]"
     rf"|(?P<s>{_STRONG_ALT}) ?[：:]"
-    rf"|(?<![\u3400-\u9fff])(?P<w>{_WEAK_ALT}) ?[：:])"
+    rf"|(?:(?<![\u3400-\u9fff])|(?<=[{_AGENCY_FINALS}]))(?P<w>{_WEAK_ALT}) ?[：:])"
 )
 _BARE_LABEL_RE = re.compile(rf"^(?:{_OPEN} ?)?(?:{_LABEL_ALT})(?: ?{_CLOSE})? ?[：:]?$")
 #: Characters a label can start with (brackets included): a cheap test before the regex.

@@ -671,3 +671,34 @@ def test_word_file_with_tab_separated_colonless_labels() -> None:
     reply = parse_document(buffer.getvalue(), "reply.docx")
     assert metadata_of(reply) == FULL_METADATA
     assert_letter(reply)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "来源：吉林省商务厅时间：2024-05-13字号：大中小",
+            {"publisher": "吉林省商务厅", "published_date": "2024-05-13"},
+        ),
+        (
+            "信息来源：吉林省商务厅　发布日期：2024年05月13日　【字号：大 中 小】【打印】【关闭】",
+            {"publisher": "吉林省商务厅", "published_date": "2024年05月13日"},
+        ),
+        (
+            "[发布时间：2024-05-13] [来源：吉林省商务厅]",
+            {"published_date": "2024-05-13", "publisher": "吉林省商务厅"},
+        ),
+        ("更新时间：2024-05-20 浏览次数：12", {}),
+        ("2024-05-13 来源：吉林省商务厅", {"publisher": "吉林省商务厅"}),
+    ],
+)
+def test_info_line_pairs_in_text(line: str, expected: dict[str, str]) -> None:
+    from replies.parsing.labels import label_values
+    from replies.parsing.textnorm import single_spaced
+
+    found = {
+        pair.field: pair.value
+        for pair in label_values(single_spaced(line), anywhere=True)
+        if pair.field and pair.value
+    }
+    assert found == expected
