@@ -57,10 +57,11 @@ _COUNTED_CLAUSE_RES: tuple[re.Pattern[str], ...] = (
     re.compile(rf"{_CLAUSE_BEFORE}第(?P<num>[一二三四五六七八九十]{{1,2}})[，,、：:]"),
 )
 #: `首先…其次…（再次…）最后…`: ordinal words, after punctuation or after 将 / 要 / 会
-#: (`我局将首先…，其次…`); a comma after the word belongs to the marker. `最后` before
+#: (`我局将首先…，其次…`); a `是` or a comma after the word belongs to the marker, as in
+#: `一是` (`首先是…，其次是…`). `最后` before
 #: 一 (`最后一公里`) is an ordinary word.
 _ORDINAL_CLAUSE_RE = re.compile(
-    r"(?:^|(?<=[，,。；;：:、\n（(将要会]))(?P<word>首先|其次|再次|再者|最后(?!一))[，,]?"
+    r"(?:^|(?<=[，,。；;：:、\n（(将要会]))(?P<word>首先|其次|再次|再者|最后(?!一))是?[，,]?"
 )
 _ORDINAL_STEP = {"首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 4}
 _DOC_NO_RE = re.compile(

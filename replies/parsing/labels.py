@@ -178,7 +178,7 @@ class LabelValue:
 
 def is_bare_label(text: str) -> bool:
     """A table cell or line that is only a label (`索引号`, `[ 发文字号 ]`, `文号：`,
-    `索\xa0\xa0引\xa0\xa0号`)."""
+    `索&nbsp;&nbsp;引&nbsp;&nbsp;号` once decoded)."""
     compact = remove_spaces(text)
     return (
         0 < len(compact) <= 12

@@ -702,3 +702,12 @@ def test_info_line_pairs_in_text(line: str, expected: dict[str, str]) -> None:
         if pair.field and pair.value
     }
     assert found == expected
+
+
+def test_shouxian_shi_clauses() -> None:
+    body = "下一步，我局将做好三方面工作：首先是完善政策体系；其次是加大资金投入；最后是强化考核。"
+    assert commitments_of(body) == [
+        ("", "完善政策体系；"),
+        ("", "加大资金投入；"),
+        ("", "强化考核。"),
+    ]
