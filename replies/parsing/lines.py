@@ -235,10 +235,16 @@ def _looks_like_salutation(text: str) -> bool:
     not the tail of a wrapped sentence (`复如下：`)."""
     if len(text) > 30 or not text.endswith(("：", ":")) or any(ch in text for ch in "，。；"):
         return False
-    addressee = text[:-1].strip().removeprefix("尊敬的")
+    if text.startswith("尊敬的") or _ADDRESSEE_END_RE.search(text[:-1]):
+        return True
+    addressee = text[:-1].strip()
     return bool(
         addressee_persons(addressee) or is_agency_name(addressee) or is_collective(addressee)
     )
+
+
+#: How a salutation to people ends (`各位代表：`, `李洁同志：`).
+_ADDRESSEE_END_RE = re.compile(r"(?:委员|代表|同志|先生|女士)们?$|们$")
 
 
 def _signature_follows(raw: list[str], index: int) -> bool:
