@@ -79,7 +79,7 @@ _ICP_RE = re.compile(r"ICP备|公网安备|\d{6,}号-\d", re.I)
 #: the lines under it are links to other replies, whose titles look like this one's.
 _LINK_LIST_HEADING_RE = re.compile(
     r"^[【\[]?(?:相关(?:阅读|链接|文章|文件|新闻|信息|推荐|稿件|资讯|内容|政策)|热点(?:推荐|新闻|信息|文章|关注)"
-    r"|热门(?:推荐|文章|信息|新闻)|推荐(?:阅读|文章|信息)|延伸阅读|猜你喜欢|精彩推荐|最新(?:发布|信息|文章|动态|更新)"
+    r"|热门(?:推荐|文章|信息|新闻)|推荐(?:阅读|文章|信息)|延伸阅读|猜你喜欢|精彩推荐|最新(?:发布|信息|文章)"
     r"|上一篇|下一篇|上一条|下一条)[】\]]?[：:]?(?: ?(?:更多|MORE|more)[>＞»]*)?$"
 )
 #: A list item under such a heading is short and no sentence.
