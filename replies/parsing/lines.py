@@ -179,12 +179,49 @@ def _is_colonless_label(cell: str) -> bool:
     return bool(stripped) and not stripped.endswith(("：", ":")) and is_bare_label(stripped)
 
 
+def _row_cells(block: str) -> list[str]:
+    """A table row's cells (the renderer ends every cell with a tab), label marks removed."""
+    plain = block.replace(LABEL_START, "").replace(LABEL_END, "")
+    cells = plain.split("\t")
+    if cells and not cells[-1].strip():
+        cells.pop()
+    return [normalise_value(cell) for cell in cells]
+
+
+def _pair_header_rows(blocks: list[str]) -> list[str]:
+    """A metadata table laid out in columns — a row of labels (`索引号 | 发文字号 | …`), then
+    a row of values — becomes one row of `label：value` pairs (the value row's place left
+    empty, so block indexes stay put)."""
+    paired = list(blocks)
+    for index, block in enumerate(paired):
+        if "\t" not in block:
+            continue
+        labels = _row_cells(block)
+        if len(labels) < 2 or not all(label and is_bare_label(label) for label in labels):
+            continue
+        following = next(
+            (later for later in range(index + 1, min(index + 3, len(paired))) if paired[later]),
+            None,
+        )
+        if following is None or "\t" not in paired[following]:
+            continue
+        values = _row_cells(paired[following])
+        if len(values) != len(labels) or any(value and is_bare_label(value) for value in values):
+            continue
+        paired[index] = "\t".join(
+            f"{label.rstrip('：:')}：\t{value}" for label, value in zip(labels, values, strict=True)
+        )
+        paired[following] = ""
+    return paired
+
+
 def lines_from_blocks(blocks: list[str], link_blocks: set[int] | None = None) -> list[Line]:
     """HTML / Word blocks: each block is a paragraph of its own. A table row (cells joined
     by tabs) stays one line when it holds labels, with its cells kept apart by a tab so
     that `市交通运输委` and the next cell's `成文日期：` do not run together; other rows
     become one line per cell. `link_blocks` are the indexes of blocks that are mostly
     link text."""
+    blocks = _pair_header_rows(blocks)
     result: list[Line] = []
     for block_index, block in enumerate(blocks):
         is_link = link_blocks is not None and block_index in link_blocks

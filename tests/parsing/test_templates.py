@@ -711,3 +711,17 @@ def test_shouxian_shi_clauses() -> None:
         ("", "加大资金投入；"),
         ("", "强化考核。"),
     ]
+
+
+def test_metadata_table_with_a_header_row_of_labels() -> None:
+    table = (
+        '<table class="gk-table"><tr><th>索引号</th><th>发文字号</th><th>主题分类</th></tr>'
+        "<tr><td>11220000013544357T/2024-00091</td><td>吉商函〔2024〕45号</td>"
+        "<td>商贸、海关、旅游</td></tr>"
+        "<tr><th>发布机构</th><th>成文日期</th><th>发布日期</th></tr>"
+        "<tr><td>吉林省商务厅</td><td>2024-05-08</td><td>2024-05-13</td></tr></table>"
+    )
+    html = page(TITLE + "_吉林省商务厅", table + f"<h1>{TITLE}</h1>")
+    reply = parse_document(html, "page.html")
+    assert metadata_of(reply) == FULL_METADATA
+    assert_letter(reply)
