@@ -44,6 +44,7 @@ _ITEM_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("paren-cn", re.compile(r"^[（(](?P<num>[一二三四五六七八九十]{1,3})[）)]\s?")),
     ("arabic-dot", re.compile(r"^(?P<num>\d{1,2})\s?[.．、](?!\d)\s?")),
     ("paren-arabic", re.compile(r"^[（(](?P<num>\d{1,2})[）)]\s?")),
+    ("arabic-paren", re.compile(r"^(?P<num>\d{1,2})[）)]\s?")),
     ("circled", re.compile(r"^(?P<num>[①②③④⑤⑥⑦⑧⑨⑩])\s?")),
 )
 #: Where an inline enumeration marker may stand: the start, or after punctuation or a

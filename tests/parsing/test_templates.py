@@ -725,3 +725,8 @@ def test_metadata_table_with_a_header_row_of_labels() -> None:
     reply = parse_document(html, "page.html")
     assert metadata_of(reply) == FULL_METADATA
     assert_letter(reply)
+
+
+def test_half_bracket_arabic_items_under_next_steps() -> None:
+    body = "一、工作情况\n已建立联席会议制度。\n二、下一步工作\n1）完善政策体系。出台实施办法。\n2）加大资金投入。"
+    assert commitments_of(body) == [("完善政策体系", "出台实施办法。"), ("加大资金投入", "")]
