@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import parse_date_line, split_trailing_date
-from .labels import starts_with_label
+from .labels import label_values, starts_with_label
 from .lines import Line, ends_sentence, is_chrome, is_footer
 from .people import addressee_persons, is_agency_name, is_collective
 from .result import Citation, Commitment, Section
@@ -39,16 +39,32 @@ _OPENING_RE = re.compile(
 )
 _SECTION_RE = re.compile(r"^(?P<num>[一二三四五六七八九十]{1,3})[、．]\s?(?P<rest>.*)$")
 _NEXT_STEPS_HEADING_RE = re.compile(r"^(?:关于)?(?:下一步|下步|今后|后续|下阶段|下一阶段)")
-_NEXT_STEPS_PARAGRAPH_RE = re.compile(r"^(?:下一步|下步)")
+_NEXT_STEPS_PARAGRAPH_RE = re.compile(r"^(?:关于)?(?:下一步|下步)")
 _ITEM_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("paren-cn", re.compile(r"^[（(](?P<num>[一二三四五六七八九十]{1,3})[）)]\s?")),
     ("arabic-dot", re.compile(r"^(?P<num>\d{1,2})\s?[.．、](?!\d)\s?")),
     ("paren-arabic", re.compile(r"^[（(](?P<num>\d{1,2})[）)]\s?")),
+    ("arabic-paren", re.compile(r"^(?P<num>\d{1,2})[）)]\s?")),
     ("circled", re.compile(r"^(?P<num>[①②③④⑤⑥⑦⑧⑨⑩])\s?")),
 )
-_CLAUSE_MARKER_RE = re.compile(
-    r"(?:^|(?<=[，。；：、\n（(]))(?P<num>[一二三四五六七八九十]{1,2})是"
+#: Where an inline enumeration marker may stand: the start, or after punctuation or a
+#: paragraph break (`…工作：一是…；二是…`), never inside a word (`统一是`, `统一要求`).
+_CLAUSE_BEFORE = r"(?:^|(?<=[，,。；;：:、\n（(]))"
+#: Counted clause markers, each with its numeral: `一是…二是…`, `一要…二要…`,
+#: `第一，…第二，…` (the comma after 第一 belongs to the marker).
+_COUNTED_CLAUSE_RES: tuple[re.Pattern[str], ...] = (
+    re.compile(rf"{_CLAUSE_BEFORE}(?P<num>[一二三四五六七八九十]{{1,2}})是"),
+    re.compile(rf"{_CLAUSE_BEFORE}(?P<num>[一二三四五六七八九十]{{1,2}})要(?!素|件|点|求|领)"),
+    re.compile(rf"{_CLAUSE_BEFORE}第(?P<num>[一二三四五六七八九十]{{1,2}})[，,、：:]"),
 )
+#: `首先…其次…（再次…）最后…`: ordinal words, after punctuation or after 将 / 要 / 会
+#: (`我局将首先…，其次…`); a `是` or a comma after the word belongs to the marker, as in
+#: `一是` (`首先是…，其次是…`). `最后` before
+#: 一 (`最后一公里`) is an ordinary word.
+_ORDINAL_CLAUSE_RE = re.compile(
+    r"(?:^|(?<=[，,。；;：:、\n（(将要会]))(?P<word>首先|其次|再次|再者|最后(?!一))是?[，,]?"
+)
+_ORDINAL_STEP = {"首先": 1, "其次": 2, "再次": 3, "再者": 3, "最后": 4}
 _DOC_NO_RE = re.compile(
     r"^[\u4e00-\u9fffA-Za-z]{1,20}\s?[〔\[［【(（]\s?(?:19|20)\d{2}\s?[〕\]］】)）]\s?第?\s?\d{1,6}\s?号$"
     r"|^[\u4e00-\u9fff]{1,20}令第?[\d一二三四五六七八九十百零〇]{1,6}号$"
@@ -125,7 +141,7 @@ def find_salutation(lines: list[Line], first: int, last: int) -> int | None:
     line that is no label, followed by the letter's opening."""
     for index in range(first, min(last, len(lines))):
         text = lines[index].text
-        if starts_with_label(text) or is_chrome(text):
+        if lines[index].link or starts_with_label(text) or is_chrome(text):
             continue
         greeting = _GREETING_RE.match(text)
         if greeting:
@@ -169,14 +185,23 @@ def _is_signature_agency(text: str) -> bool:
 def find_letter(lines: list[Line], title_index: int | None) -> Letter:
     """Locate salutation and signature; the body runs from one to the other."""
     search_from = title_index + 1 if title_index is not None else 0
-    footer = next(
-        (i for i in range(search_from, len(lines)) if is_footer(lines[i].text)), len(lines)
-    )
-    salutation = find_salutation(lines, search_from, footer)
+    # A related-articles list may stand between the title and the letter: the salutation
+    # is looked for past it, and the footer only after the salutation.
+    salutation = find_salutation(lines, search_from, len(lines))
+    if salutation is not None and any(
+        is_footer(lines[i].text) and not lines[i].link for i in range(search_from, salutation)
+    ):
+        salutation = None
+    if salutation is None:
+        footer = next(
+            (i for i in range(search_from, len(lines)) if is_footer(lines[i].text)), len(lines)
+        )
+        salutation = find_salutation(lines, search_from, footer)
     if salutation is None and title_index is not None:
         salutation = find_salutation(lines, 0, search_from)
+    footer_from = salutation + 1 if salutation is not None else search_from
     footer = next(
-        (i for i in range(search_from, len(lines)) if is_footer(lines[i].text)), len(lines)
+        (i for i in range(footer_from, len(lines)) if is_footer(lines[i].text)), len(lines)
     )
     warnings: list[str] = []
     if salutation is not None:
@@ -237,7 +262,7 @@ def find_letter(lines: list[Line], title_index: int | None) -> Letter:
     end = start
     for index in range(start, footer):
         text = lines[index].text
-        if index > start and (_POST_LETTER_RE.match(text) or is_chrome(text)):
+        if index > start and (_POST_LETTER_RE.match(text) or is_chrome(text) or lines[index].link):
             break
         end = index
     if end > start and _is_signature_agency(lines[end].text):
@@ -252,10 +277,13 @@ def _first_paragraph(lines: list[Line], first: int, last: int) -> int:
     for index in range(first, min(last, len(lines))):
         text = lines[index].text
         if (
-            is_chrome(text)
+            lines[index].link
+            or is_chrome(text)
             or starts_with_label(text)
             or parse_date_line(text) is not None
             or is_doc_no(text)
+            # An info line opening with an unlabelled date (`2024-05-13 来源：…`).
+            or label_values(lines[index].label_text, anywhere=True)
         ):
             continue
         if len(text) >= 15 or "。" in text:
@@ -340,18 +368,46 @@ def _items_from(paragraphs: list[str]) -> list[Commitment]:
     return _clauses_from(paragraphs)
 
 
-def _clauses_from(paragraphs: list[str]) -> list[Commitment]:
-    """`一是…；二是…` clauses, in sequence; each runs to the next marker, the last to the
-    end of its paragraph."""
-    joined = "\n".join(paragraphs)
+def _counted_markers(regex: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """The markers numbered 1, 2, 3 … in sequence (others are skipped)."""
     markers: list[re.Match[str]] = []
     expected = 1
-    for match in _CLAUSE_MARKER_RE.finditer(joined):
+    for match in regex.finditer(text):
         if cn_numeral(match.group("num")) == expected:
             markers.append(match)
             expected += 1
-    if len(markers) < 2:
+    return markers
+
+
+def _ordinal_markers(text: str) -> list[re.Match[str]]:
+    """首先 → 其次 → (再次 / 再者) → 最后, in that order; 首先 must open the run."""
+    markers: list[re.Match[str]] = []
+    step = 0
+    for match in _ORDINAL_CLAUSE_RE.finditer(text):
+        value = _ORDINAL_STEP[match.group("word")]
+        if (
+            (step == 0 and value == 1)
+            or (step >= 1 and value == step + 1)
+            or (step >= 2 and value == 4)
+        ):
+            markers.append(match)
+            step = value
+            if value == 4:
+                break
+    return markers
+
+
+def _clauses_from(paragraphs: list[str]) -> list[Commitment]:
+    """Inline enumerations — `一是…；二是…`, `一要…二要…`, `第一，…第二，…`, `首先…其次…最后…`
+    — whichever style starts first with at least two markers; each clause runs to the next
+    marker, the last to the end of its paragraph."""
+    joined = "\n".join(paragraphs)
+    candidates = [_counted_markers(regex, joined) for regex in _COUNTED_CLAUSE_RES]
+    candidates.append(_ordinal_markers(joined))
+    usable = [markers for markers in candidates if len(markers) >= 2]
+    if not usable:
         return []
+    markers = min(usable, key=lambda found: found[0].start())
     clauses: list[Commitment] = []
     for position, match in enumerate(markers):
         if position + 1 < len(markers):
@@ -361,6 +417,31 @@ def _clauses_from(paragraphs: list[str]) -> list[Commitment]:
             end = newline if newline >= 0 else len(joined)
         clauses.append(Commitment(heading="", text=joined[match.end() : end].strip()))
     return clauses
+
+
+#: What a next-steps heading names (`下一步工作打算`, `今后工作措施`), unlike an item that
+#: merely starts with the words (`（二）今后要加强宣传。`).
+_PLAN_WORD_RE = re.compile(r"工作|打算|计划|措施|安排|举措|思路|重点|方向|考虑")
+#: A next-steps heading is short; a longer first sentence is an item about the next steps.
+_MAX_SUBHEADING_CHARS = 20
+
+
+def _next_steps_subheading(text: str) -> tuple[str, str] | None:
+    """`（二）下一步工作打算` (or `2.下一步工作。我局将…`): a numbered heading naming the next
+    steps inside a wider part. Returns its numbering style and any text run on after the
+    heading's `。`."""
+    found = _item_style(text)
+    if found is None:
+        return None
+    heading, run_on = split_heading(text[found[1].end() :])
+    if (
+        not _NEXT_STEPS_HEADING_RE.match(heading)
+        or len(heading) > _MAX_SUBHEADING_CHARS
+        or not _PLAN_WORD_RE.search(heading)
+        or "，" in heading
+    ):
+        return None
+    return found[0], run_on
 
 
 def build_commitments(
@@ -381,20 +462,39 @@ def build_commitments(
                 return [Commitment(heading="", text="\n".join(paragraphs))]
             return []
 
-    heading_indexes = {heading for heading, _, _ in parts}
+    heading_indexes = sorted(heading for heading, _, _ in parts)
     commitments: list[Commitment] = []
     index = first
+    # The first closing after `index`; still valid while it lies ahead (nothing closes in
+    # between), so many short next-steps parts do not each scan to the end.
+    closing = -1
     while index < stop:
-        if not _NEXT_STEPS_PARAGRAPH_RE.match(body[index]):
+        subheading = _next_steps_subheading(body[index])
+        if subheading is None and not _NEXT_STEPS_PARAGRAPH_RE.match(body[index]):
             index += 1
             continue
-        end = closing_after(body, index, stop)
-        following_heading = next((h for h in sorted(heading_indexes) if index < h < end), None)
+        if closing <= index:
+            closing = closing_after(body, index, stop)
+        end = closing
+        following_heading = next((h for h in heading_indexes if index < h < end), None)
         if following_heading is not None:
             end = following_heading
-        paragraphs = body[index:end]
+        if subheading is not None:
+            # `（二）下一步工作打算` inside a wider part: it runs to the next sibling item.
+            style, run_on = subheading
+            end = next(
+                (
+                    later
+                    for later in range(index + 1, end)
+                    if (found := _item_style(body[later])) is not None and found[0] == style
+                ),
+                end,
+            )
+            paragraphs = ([run_on] if run_on else []) + body[index + 1 : end]
+        else:
+            paragraphs = body[index:end]
         items = _items_from(paragraphs)
-        if not items:
+        if not items and paragraphs:
             items = [Commitment(heading="", text="\n".join(paragraphs))]
         commitments.extend(items)
         index = end

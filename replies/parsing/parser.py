@@ -18,7 +18,7 @@ from .decoding import decode_bytes, is_docx, looks_like_html
 from .docx_blocks import docx_blocks
 from .html_blocks import html_to_page
 from .labels import FIELD_LABELS, label_values, starts_with_label
-from .lines import Line, is_chrome, lines_from_blocks, lines_from_text
+from .lines import Line, is_chrome, lines_from_blocks, lines_from_text, mark_link_lists
 from .people import (
     addressee_persons,
     collective_from_text,
@@ -148,7 +148,7 @@ def _read_lines(
         reply.source_format = "html"
         page = html_to_page(text)
         reply.warnings.extend(page.warnings)
-        lines = lines_from_blocks(page.lines)
+        lines = lines_from_blocks(page.lines, page.link_lines)
         return _cap_lines(lines, reply), page.meta, page.title_tag
     reply.source_format = "text"
     return _cap_lines(lines_from_text(text), reply), {}, None
@@ -181,6 +181,7 @@ def parse(data: bytes, filename: str | None = None) -> ParsedReply:
         raise ParseError(f"unreadable document ({type(error).__name__}: {error})") from error
     if not lines or not _has_cjk(lines):
         raise ParseError("no Chinese text: not a reply document")
+    mark_link_lists(lines, html=reply.source_format == "html")
     try:
         _extract(reply, lines, meta, title_tag)
     except Exception as error:  # a bug in one step should cost fields, not the document
@@ -195,7 +196,7 @@ def _metadata(lines: list[Line], skip: range, source_format: str) -> tuple[_Cand
     for index, line in enumerate(lines):
         if index in skip:
             continue
-        pairs = label_values(line.label_text)
+        pairs = label_values(line.label_text, anywhere=True)
         if not pairs:
             continue
         consumed.add(index)
@@ -239,7 +240,12 @@ def _extract(
             title_candidates.add("title", normalise_value(meta[key]), f"meta {key}")
             break
     scan_limit = salutation if salutation is not None else min(len(lines), 80)
-    title_line = _guard(warnings, "title", lambda: find_title_line(lines, scan_limit), None)
+    # The page's <title> names this document: among equally good title lines, the one it
+    # repeats is the title (a sidebar may list other replies' titles above it).
+    title_hint = strip_site_suffix(normalise_value(title_tag)) if title_tag else None
+    title_line = _guard(
+        warnings, "title", lambda: find_title_line(lines, scan_limit, title_hint), None
+    )
     title_index: int | None = None
     if title_candidates.values.get("title"):
         wanted = title_candidates.values["title"][0][0]
@@ -309,7 +315,7 @@ def _extract(
                     break
         setattr(reply, key, metadata.pick(key, warnings))
 
-    body_lines = [lines[i].text for i in letter_range if i < len(lines)]
+    body_lines = [lines[i].unlabelled or lines[i].text for i in letter_range if i < len(lines)]
     reply.body_text = "\n".join(body_lines)
     reply.addressee = letter.addressee
     reply.signed_date = letter.signed_date

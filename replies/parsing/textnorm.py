@@ -23,6 +23,7 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 
 _RESTORE = {",": "，", ":": "：", ";": "；", "(": "（", ")": "）", "?": "？", "!": "！"}
+_RESTORABLE_RE = re.compile(r"[,:;()?!]")
 
 
 def is_cjk_char(ch: str) -> bool:
@@ -74,7 +75,7 @@ def collapse_spaces(text: str) -> str:
 def restore_punctuation(text: str) -> str:
     """Restore ASCII `, : ; ( ) ? !` next to CJK text to their full-width forms. Brackets are
     restored in matched pairs, so `(A)` at a line end follows its partner."""
-    if not any(ch in _RESTORE for ch in text):
+    if _RESTORABLE_RE.search(text) is None:
         return text
     chars = list(text)
     length = len(chars)
@@ -107,6 +108,11 @@ def restore_punctuation(text: str) -> str:
     return "".join(chars)
 
 
+def remove_spaces(text: str) -> str:
+    """The text without any whitespace: how a spaced label (`索 引 号`) is compared."""
+    return _SPACE_RUN_RE.sub("", text).replace("\r", "").replace("\n", "")
+
+
 def single_spaced(text: str) -> str:
     """Trim and turn each whitespace run into one ASCII space, even between CJK
     characters: the form in which `来源：市民政局　字号：…` still shows where a value ends."""
@@ -120,14 +126,19 @@ def normalise_value(text: str) -> str:
 
 
 def leading_indent(text: str) -> int:
-    """How many whitespace characters open the line (full-width spaces count as one)."""
-    count = 0
+    """Columns of whitespace that open the line: a full-width space takes two, like the
+    ideographs it pads, and a tab four."""
+    columns = 0
     for ch in text:
-        if ch in _SPACE_CHARS:
-            count += 1
+        if ch == "\u3000":
+            columns += 2
+        elif ch == "\t":
+            columns += 4
+        elif ch in _SPACE_CHARS:
+            columns += 1
         else:
             break
-    return count
+    return columns
 
 
 def display_width(text: str) -> int:

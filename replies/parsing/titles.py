@@ -145,17 +145,26 @@ def strip_site_suffix(title_tag: str) -> str:
     return max(parts, key=lambda part: (title_score(part), len(part)))
 
 
-def find_title_line(lines: list[Line], limit: int) -> tuple[int, str] | None:
+def find_title_line(
+    lines: list[Line], limit: int, hint: str | None = None
+) -> tuple[int, str] | None:
     """The best-scoring title line among the first `limit` lines, joining a title that
-    wraps onto the next line (`…第1005号提案答复` / `的函`)."""
+    wraps onto the next line (`…第1005号提案答复` / `的函`). Link lines (navigation, related
+    articles) are never the title. A line equal to `hint` (the page's `<title>`) wins over
+    any other title-looking line."""
     best: tuple[int, int, str] | None = None
+    hinted: tuple[int, str] | None = None
     for index in range(min(limit, len(lines))):
-        text = lines[index].text
+        line = lines[index]
+        if line.link:
+            continue
+        text = line.text
         score = title_score(text)
         candidate = text
         following = lines[index + 1] if index + 1 < len(lines) else None
         if (
             following is not None
+            and not following.link
             and not ends_like_title(text)
             and (
                 not following.blank_before
@@ -167,8 +176,12 @@ def find_title_line(lines: list[Line], limit: int) -> tuple[int, str] | None:
             joined = text + following.text
             if ends_like_title(joined) and title_score(joined) > score:
                 score, candidate = title_score(joined), joined
+        if score and hint and hinted is None and candidate == hint:
+            hinted = (index, candidate)
         if score and (best is None or score > best[0]):
             best = (score, index, candidate)
+    if hinted is not None:
+        return hinted
     if best is None:
         return None
     return best[1], best[2]
