@@ -31,7 +31,7 @@ from .people import (
     members_from_text,
 )
 from .result import ParsedReply, ParseError
-from .textnorm import is_cjk_char, normalise_value
+from .textnorm import collapse_spaces, is_cjk_char, normalise_value
 from .titles import facts_from_text, find_title_line, number_from_opening, strip_site_suffix
 
 #: The most raw bytes read; beyond this the rest is ignored (with a warning).
@@ -284,6 +284,8 @@ def _extract(
             warnings.append(f"title: sources disagree ({' / '.join(sorted(distinct))})")
     else:
         warnings.append("title: not found")
+    # A title is one line: a soft line break (Word) or a <br> inside it is a wrap, not a break.
+    reply.title = collapse_spaces(re.sub(r"\s*[\r\n]+\s*", " ", reply.title))
 
     for key in (
         "index_no",

@@ -81,8 +81,31 @@ def is_person_name(text: str) -> bool:
     return is_surname_start(text)
 
 
-def split_names(text: str) -> list[str] | None:
-    """`张伟、刘芳、陈明委员` → [张伟, 刘芳, 陈明]; None when any part is not a name."""
+# A greeting to a group, not a name (各位委员, 全体代表).
+_GROUP_WORDS = ("各位", "全体", "诸位", "各")
+_TRANSLITERATED_NAME_RE = re.compile(rf"^[{CJK_CLASS}]{{2,6}}$")
+
+
+def _is_titled_name(part: str) -> bool:
+    """A part of a salutation that ends in 委员 / 代表: a person even when the name has no Han
+    surname we know (次仁旺堆, 才让东智, a rare or four-byte surname) — what the title
+    greets is people, unless the part is a group, an agency or a collective."""
+    if part.startswith(_GROUP_WORDS):
+        return False
+    if is_person_name(part):
+        return True
+    return (
+        bool(_TRANSLITERATED_NAME_RE.match(part))
+        and not any(char in _FUNCTION_CHARS for char in part)
+        and not is_agency_name(part)
+        and not _COLLECTIVE_RE.search(part)
+    )
+
+
+def split_names(text: str, *, titled: bool = False) -> list[str] | None:
+    """`张伟、刘芳、陈明委员` → [张伟, 刘芳, 陈明]; None when any part is not a name.
+
+    `titled`: the text ended in 委员 / 代表, so parts without a known surname still count."""
     text = text.strip().removeprefix("尊敬的").strip()
     text = _PERSON_TITLE_RE.sub("", text)
     text = _COUNT_SUFFIX_RE.sub("", text) if re.search(r"等|\d|位|名", text[-4:]) else text
@@ -93,7 +116,7 @@ def split_names(text: str) -> list[str] | None:
         part = part.removesuffix("等").strip()
         if not part:
             continue
-        if not is_person_name(part):
+        if not (_is_titled_name(part) if titled else is_person_name(part)):
             return None
         names.append(part)
     return names or None
@@ -103,9 +126,10 @@ def addressee_persons(addressee: str) -> list[str] | None:
     """Names when the salutation greets individual members or deputies, else None."""
     addressee = addressee.removesuffix("：").strip()
     addressee = re.sub(r"(?:委员|代表)等[0-9一二三四五六七八九十]{0,3}[位名]?$", "委员", addressee)
+    titled = bool(re.search(r"(?:委员|代表)(?:们)?$", addressee))
     if not _PERSON_TITLE_RE.search(addressee.removesuffix("：")) and not is_person_name(addressee):
         return None
-    return split_names(addressee)
+    return split_names(addressee, titled=titled)
 
 
 def is_collective(text: str) -> bool:
