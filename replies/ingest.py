@@ -555,12 +555,12 @@ def ingest_source(
     except (DataError, IntegrityError) as exc:
         # The file's savepoint is rolled back; objects cached during it may be gone too.
         ctx.forget_cached()
-        reason = str(exc).splitlines()[0]
-        return IngestOutcome(
-            filename=filename,
-            status="failed",
-            reason=f"数据库拒绝了这份文件 (database refused it): {reason}",
-        )
+        detail = str(exc).splitlines()[0]
+        if isinstance(exc, IntegrityError):
+            reason = f"与档案中已有的答复冲突（例如索引号重复），未保存 (conflicts with a stored reply): {detail}"
+        else:
+            reason = f"数据库拒绝了这份文件 (database refused it): {detail}"
+        return IngestOutcome(filename=filename, status="failed", reason=reason)
 
 
 @dataclass
