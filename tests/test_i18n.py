@@ -6,35 +6,49 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "locale" / "en" / "LC_MESSAGES"
 
 
-def po_entries() -> list[tuple[str, str]]:
-    """(msgid, msgstr) pairs of the English catalog, read without extra dependencies; an entry
-    with a context has the msgid `context\x04msgid`, as in the compiled catalog."""
-    entries, msgid, msgstr, current, context = [], None, None, None, ""
+def po_entries() -> list[tuple[str, str, str | None]]:
+    """(msgid, msgstr, msgid_plural) of the English catalog, read without extra dependencies.
+    An entry with a context has the msgid `context\\x04msgid`, as in the compiled catalog; a
+    plural entry gives its first form as msgstr, or "" when any form is missing."""
+    entries: list[tuple[str, str, str | None]] = []
+    entry: dict | None = None
+    field: str | None = None
+    context = ""
+
+    def finish() -> None:
+        if entry and entry["id"]:
+            forms = entry["forms"]
+            text = entry["str"] if not forms else (forms[0] if all(forms) else "")
+            entries.append((entry["id"], text, entry["plural"]))
+
     for line in [*(CATALOG / "django.po").read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith("msgctxt "):
-            if msgid is not None:
-                entries.append((msgid, msgstr))
-                msgid = None
-            context, current = line[9:-1] + "\x04", None
+            finish()
+            entry, field = None, None
+            context = line[9:-1] + "\x04"
         elif line.startswith("msgid "):
-            if msgid is not None:
-                entries.append((msgid, msgstr))
-            msgid, msgstr, current = context + line[7:-1], "", "id"
-            context = ""
-        elif line.startswith("msgstr "):
-            msgstr, current = line[8:-1], "str"
-        elif line.startswith('"') and current:
-            if current == "id":
-                msgid += line[1:-1]
+            finish()
+            entry = {"id": context + line[7:-1], "str": "", "plural": None, "forms": []}
+            field, context = "id", ""
+        elif line.startswith("msgid_plural ") and entry:
+            entry["plural"], field = line[14:-1], "plural"
+        elif line.startswith("msgstr[") and entry:
+            entry["forms"].append(line.split(" ", 1)[1][1:-1])
+            field = "form"
+        elif line.startswith("msgstr ") and entry:
+            entry["str"], field = line[8:-1], "str"
+        elif line.startswith('"') and entry and field:
+            piece = line[1:-1]
+            if field == "form":
+                entry["forms"][-1] += piece
             else:
-                msgstr += line[1:-1]
-    if msgid is not None:
-        entries.append((msgid, msgstr))
-    return [(i, s) for i, s in entries if i]
+                entry[field] = (entry[field] or "") + piece
+    finish()
+    return entries
 
 
 def test_every_interface_string_has_an_english_translation():
-    untranslated = [msgid for msgid, msgstr in po_entries() if not msgstr]
+    untranslated = [msgid for msgid, msgstr, _plural in po_entries() if not msgstr]
     assert not untranslated
 
 
@@ -44,10 +58,14 @@ def test_compiled_catalog_matches_its_source():
 
     with (CATALOG / "django.mo").open("rb") as compiled:
         catalog = gettext.GNUTranslations(compiled)
+
+    def compiled(msgid: str, plural: str | None) -> str:
+        return catalog.ngettext(msgid, plural, 1) if plural else catalog.gettext(msgid)
+
     stale = [
         msgid
-        for msgid, msgstr in po_entries()
-        if catalog.gettext(msgid.replace('\\"', '"')) != msgstr.replace('\\"', '"')
+        for msgid, msgstr, plural in po_entries()
+        if compiled(msgid.replace('\\"', '"'), plural) != msgstr.replace('\\"', '"')
     ]
     assert not stale
 
