@@ -62,6 +62,7 @@ from .models import (
     Theme,
     regional_label,
 )
+from .search import VECTOR_COLUMNS
 
 FORMAT_NAME = "reply-archive-dump"
 FORMAT_VERSION = 1
@@ -85,7 +86,7 @@ CHANGES_FILE = "changes.jsonl"
 DATA_FILES = (*ENTITY_FILES, REPLIES_FILE, SOURCES_FILE, CHANGES_FILE)
 
 #: Reply columns that are derived at write time and recomputed on import, never dumped.
-REPLY_DERIVED = frozenset({"search_words", "search_bigrams"})
+REPLY_DERIVED = frozenset(VECTOR_COLUMNS)
 #: Models whose ids are reused on import (they appear in public URLs and the open dataset).
 MODELS_KEEPING_IDS: tuple[type[models.Model], ...] = (
     Agency,
@@ -823,6 +824,7 @@ class _Restorer:
         vectors = stored_search_vectors(reply, resolver)
         reply.search_words = vectors.words
         reply.search_bigrams = vectors.bigrams
+        reply.search_title = vectors.title
         if reply.pk in self.reply_ids:
             raise ArchiveError(f"{where}: reply id {reply.pk} appears twice")
         self.reply_ids.add(reply.pk)

@@ -14,6 +14,7 @@ from typing import Any
 
 from .models import Reply
 from .queries import agencies_by_role, citations_with_documents, members_in_order
+from .search import VECTOR_COLUMNS
 
 #: The documented columns, in order (docs/open-data.md describes each).
 CSV_COLUMNS: tuple[str, ...] = (
@@ -60,7 +61,7 @@ def replies_for(ids: list[int]) -> list[Reply]:
             "commitments",
             citations_with_documents(),
         )
-        .defer("search_words", "search_bigrams", "body_text")
+        .defer(*VECTOR_COLUMNS, "body_text")
     )
     by_id = {reply.pk: reply for reply in replies}
     return [by_id[i] for i in ids if i in by_id]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Max
 
 from . import search
@@ -145,11 +145,12 @@ def find_existing(values: dict[str, Any], sha256: str | None = None) -> Reply | 
         source = Source.objects.filter(sha256=sha256).select_related("reply").first()
         if source is not None:
             return source.reply
+    replies = Reply.objects.defer(*search.VECTOR_COLUMNS)
     if values.get("index_no"):
-        return Reply.objects.filter(index_no=values["index_no"]).first()
+        return replies.filter(index_no=values["index_no"]).first()
     if values.get("session") and values.get("proposal_number"):
         return (
-            Reply.objects.filter(
+            replies.filter(
                 index_no__isnull=True,
                 session_name=values["session"],
                 proposal_number=values["proposal_number"],
@@ -298,6 +299,7 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     vectors = search.build_vectors(search_text)
     reply.search_words = vectors.words
     reply.search_bigrams = vectors.bigrams
+    reply.search_title = vectors.title
     is_new = reply.pk is None
     reply.save()
 
@@ -532,17 +534,19 @@ def ingest_source(
     *,
     corrections: dict[str, Any] | None = None,
     status: str | None = None,
+    parsed: ParsedReply | IngestError | None = None,
 ) -> IngestOutcome:
     """Store one file: a new reply, a new revision of an existing one, or nothing (unchanged).
 
     `corrections` are a clerk's changes to the parsed values, applied and remembered in the
-    same transaction; `status` sets the reply's status (draft / published) afterwards.
+    same transaction; `status` sets the reply's status (draft / published) afterwards;
+    `parsed` is the file's parse when it was done already (in a worker process).
     Atomic: a file that fails leaves no rows behind.
     """
     ctx = ctx or Context()
     try:
         with transaction.atomic():
-            outcome = _ingest(data, filename, ctx)
+            outcome = _ingest(data, filename, ctx, parsed)
             if outcome.reply_id and (corrections or status):
                 reply = Reply.objects.get(pk=outcome.reply_id)
                 if corrections:
@@ -595,14 +599,19 @@ def preview_source(data: bytes, filename: str) -> Preview:
     return Preview(filename, digest, parsed, existing=existing, diff=diff)
 
 
-def _ingest(data: bytes, filename: str, ctx: Context) -> IngestOutcome:
+def _ingest(
+    data: bytes, filename: str, ctx: Context, parsed: ParsedReply | IngestError | None = None
+) -> IngestOutcome:
     digest = sha256_of(data)
-    known = Source.objects.filter(sha256=digest).select_related("reply").first()
+    known = Source.objects.filter(sha256=digest).values_list("reply_id", "reply__title").first()
     if known is not None:
         return IngestOutcome(
-            filename=filename, status="unchanged", reply_id=known.reply_id, title=known.reply.title
+            filename=filename, status="unchanged", reply_id=known[0], title=known[1]
         )
-    parsed = parse_source(data, filename)
+    if isinstance(parsed, IngestError):
+        raise parsed
+    if parsed is None:
+        parsed = parse_source(data, filename)
     values = parsed.to_contract()
     reply = find_existing(values)
     if reply is None:
@@ -720,18 +729,95 @@ def set_status(reply: Reply, status: str, ctx: Context) -> bool:
     return True
 
 
-def ingest_many(
-    items: Iterable[tuple[str, bytes | IngestError]], ctx: Context | None = None
-) -> Iterator[IngestOutcome]:
-    """Ingest (filename, bytes) pairs one by one; a failed file never stops the others.
+def _parse_in_worker(job: tuple[str, bytes]) -> ParsedReply | IngestError:
+    """Runs in a worker process: parsing is pure, so it needs neither Django nor the DB."""
+    filename, data = job
+    try:
+        return parse_source(data, filename)
+    except IngestError as exc:
+        return exc
 
-    An item may carry an IngestError instead of bytes (a file that could not even be read);
-    it is reported as failed in its turn.
+
+def ingest_many(
+    items: Iterable[tuple[str, bytes | IngestError]],
+    ctx: Context | None = None,
+    *,
+    batch_size: int = 100,
+    workers: int = 0,
+) -> Iterator[IngestOutcome]:
+    """Ingest (filename, bytes) pairs; a failed file never stops the others.
+
+    Files are stored in batches: one transaction per batch with a savepoint per file, so a
+    file that fails leaves nothing and the others stay, and the disk is synced once per batch
+    instead of once per file. Outcomes are reported once their batch is committed. With
+    `workers`, files are parsed in that many processes while the previous batch is written.
+    An item may carry an IngestError instead of bytes (a file that could not even be read).
     """
     ctx = ctx or Context()
     search.load_dictionary_from_db()
-    for filename, data in items:
-        if isinstance(data, IngestError):
-            yield IngestOutcome(filename=filename, status="failed", reason=str(data))
-            continue
-        yield ingest_source(data, filename, ctx)
+    batches = _batched(items, batch_size)
+    if workers <= 0:
+        for batch in batches:
+            yield from _store_batch(batch, [None] * len(batch), ctx)
+        return
+
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": workers start clean, without a copy of this process's database connection.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+
+        def submit(batch):
+            return [
+                pool.submit(_parse_in_worker, (name, data))
+                if not isinstance(data, IngestError)
+                else None
+                for name, data in batch
+            ]
+
+        current = next(batches, None)
+        pending = submit(current) if current else []
+        while current:
+            following = next(batches, None)
+            upcoming = submit(following) if following else []
+            parsed = [future.result() if future else None for future in pending]
+            yield from _store_batch(current, parsed, ctx)
+            current, pending = following, upcoming
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _store_batch(
+    batch: list[tuple[str, bytes | IngestError]],
+    parsed: list[ParsedReply | IngestError | None],
+    ctx: Context,
+) -> list[IngestOutcome]:
+    from django.db import connection
+
+    outcomes = []
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Durability comes from committing the batch; a crash before that loses the
+            # batch, which the command reruns. No need to wait for each file's sync.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        for (filename, data), result in zip(batch, parsed, strict=True):
+            if isinstance(data, IngestError):
+                outcomes.append(IngestOutcome(filename=filename, status="failed", reason=str(data)))
+                continue
+            try:
+                outcomes.append(ingest_source(data, filename, ctx, parsed=result))
+            except (OperationalError, InterfaceError) as exc:
+                # The whole batch is lost with the connection; name the file it broke on.
+                exc.archive_filename = filename
+                raise
+    return outcomes

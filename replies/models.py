@@ -291,6 +291,7 @@ class Reply(models.Model):
     # Search columns, computed at write time by replies.search.
     search_words = SearchVectorField(null=True, editable=False)
     search_bigrams = SearchVectorField(null=True, editable=False)
+    search_title = SearchVectorField(null=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -311,6 +312,8 @@ class Reply(models.Model):
         indexes = [
             GinIndex(fields=["search_words"], name="reply_search_words_gin"),
             GinIndex(fields=["search_bigrams"], name="reply_search_bigrams_gin"),
+            GinIndex(fields=["search_title"], name="reply_search_title_gin"),
+            models.Index(fields=["-sort_date", "-id"], name="reply_sort_date"),
             models.Index(fields=["status", "-sort_date", "-id"], name="reply_status_sort"),
             models.Index(fields=["doc_no"], name="reply_doc_no"),
         ]

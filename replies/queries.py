@@ -21,9 +21,10 @@ from .models import (
     Source,
     Theme,
 )
+from .search import VECTOR_COLUMNS
 
 # Columns a list of replies never needs (large, or clerk-only).
-LIST_DEFER = ("search_words", "search_bigrams", "body_text", "public_body_text", "sections")
+LIST_DEFER = (*VECTOR_COLUMNS, "body_text", "public_body_text", "sections")
 
 
 def members_in_order() -> Prefetch:
@@ -69,7 +70,7 @@ def published_reply(*, index_no: str | None = None, pk: int | None = None) -> Re
             "themes",
             Prefetch("sources", queryset=Source.objects.defer("content", "parsed")),
         )
-        .defer("search_words", "search_bigrams")
+        .defer(*VECTOR_COLUMNS)
     )
     reply = queryset.first()
     if reply is None:

@@ -2,16 +2,23 @@
 
 PostgreSQL's parser sees a run of Chinese characters as one word, so the archive segments
 text itself and hands PostgreSQL ready-made `tsvector` / `tsquery` literals (no text-search
-configuration, no contrib extension, independent of the server's locale):
+configuration, no contrib extension, independent of the server's locale). Three columns, each
+with a GIN index, each as small as its job allows (a reply's vectors are read for every
+candidate, so their size is search time):
 
+- `search_bigrams`: the set of character bigrams of every Chinese run, plus ASCII words and
+  numbers, over the title, the linked names and the whole body — without positions. It
+  decides what matches: any substring of two or more characters is found whatever the
+  segmenter did; one character is a prefix query (`'税':*`). No positions means no recheck.
+- `search_title`: the title's bigrams with positions: title-only search, exact phrases in
+  titles, and the title's part of the ranking.
 - `search_words`: words from rjieba (jieba-rs) with a user dictionary of agency names,
-  aliases, member names and domain terms, weighted title A / proposal, members, agencies B /
-  body C. Good ranking for whole words.
-- `search_bigrams`: overlapping character bigrams of every Chinese run plus ASCII words and
-  numbers, same weights. Recall for any substring of two or more characters, whatever the
-  segmenter did; one character is a prefix query (`'税':*`).
+  aliases, member names and domain terms, over the title (weight A), proposal title, members
+  and agencies (B) and the opening of the body (C), with positions: ranking.
 
-Both sides fold Traditional to Simplified (OpenCC) and full-width ASCII to half-width.
+Both sides fold Traditional to Simplified (OpenCC) and full-width ASCII to half-width. A quoted
+phrase matches by its bigrams and is confirmed in the text for the replies shown; its counts are
+then marked approximate.
 """
 
 from __future__ import annotations
@@ -28,9 +35,11 @@ from django.utils.translation import gettext_noop as _noop
 
 # A tsvector keeps positions up to 16,383 and at most 256 positions per lexeme.
 MAX_POSITION = 16383
-MAX_POSITIONS_PER_LEXEME = 64
+MAX_POSITIONS_PER_LEXEME = 16
 # Text beyond this many characters is not indexed (a 20 MB page must not make a 1 MB vector).
 MAX_INDEXED_CHARS = 60_000
+# The ranking vector reads the body's opening: where a reply says what it is about.
+LEDE_CHARS = 1_500
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
@@ -194,21 +203,36 @@ class IndexedText:
     body: str
 
 
+#: The Reply columns holding search vectors: derived, large, never shown.
+VECTOR_COLUMNS = ("search_words", "search_bigrams", "search_title")
+
+
 @dataclass(frozen=True)
 class ReplyVectors:
     words: str
     bigrams: str
+    title: str
+
+
+def lexeme_set_literal(tokens: Iterable[str]) -> str:
+    """A tsvector literal of distinct lexemes without positions (a stripped vector)."""
+    return " ".join(_quote_lexeme(token) for token in dict.fromkeys(tokens))
 
 
 def build_vectors(text: IndexedText) -> ReplyVectors:
-    parts = [
-        (fold(text.title), "A"),
-        (fold(text.linked), "B"),
-        (fold(text.body[:MAX_INDEXED_CHARS]), "C"),
-    ]
+    title, linked = fold(text.title), fold(text.linked)
+    body = fold(text.body[:MAX_INDEXED_CHARS])
+    title_grams = bigrams(title)
     return ReplyVectors(
-        words=tsvector_literal((words(part, for_index=True), w) for part, w in parts),
-        bigrams=tsvector_literal((bigrams(part), w) for part, w in parts),
+        words=tsvector_literal(
+            [
+                (words(title, for_index=True), "A"),
+                (words(linked, for_index=True), "B"),
+                (words(body[:LEDE_CHARS], for_index=True), "C"),
+            ]
+        ),
+        bigrams=lexeme_set_literal([*title_grams, *bigrams(linked), *bigrams(body)]),
+        title=tsvector_literal([(title_grams, "A")]),
     )
 
 
@@ -295,7 +319,8 @@ def query_tsquery(parsed: ParsedQuery, *, weights: str = "", phrase: bool | None
         if alternatives:
             parts.append("(" + " | ".join(alternatives) + ")")
     for term in parsed.excluded:
-        q = term_tsquery(term, phrase=True)
+        # Exclusions name a phrase; where the vector has no positions, its bigrams stand in.
+        q = term_tsquery(term, phrase=True if phrase is None else phrase)
         if q:
             parts.append("!" + q)
     return " & ".join(parts)
@@ -350,10 +375,12 @@ def exact_lookup_kind(query: str) -> tuple[str, list[str]] | None:
 # --------------------------------------------------------------------------- running a search
 
 PAGE_SIZE = 20
-#: Matches counted exactly up to this many; beyond it the count reads "10,000+".
+#: Matches counted exactly up to this many; beyond it the count reads "10,000+" and the facets
+#: count the newest 10,000.
 COUNT_CAP = 10_000
-#: Relevance is computed over at most this many candidates (title matches first).
+#: Relevance is computed over the newest matches and the title matches, at most this many each.
 RANK_CAP = 2_000
+TITLE_CAP = 1_000
 FACET_SIZE = 12
 
 # Marked for translation; templates translate them when shown.
@@ -370,6 +397,7 @@ FACET_LABELS = {
     "reply_category": _noop("答复类别"),
 }
 KIND_LABELS = {"proposal": _noop("政协提案"), "suggestion": _noop("人大建议")}
+AGENCY_FACETS = ("agency", "lead_agency", "co_agency")
 
 
 @dataclass
@@ -398,6 +426,9 @@ class SearchResults:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]]
     exact_match: object | None = None  # a Reply when the query was its 索引号 or 文号
+    #: A quoted phrase is confirmed for the replies shown; counts and facets count the
+    #: replies holding all its characters' pairs, a few of them not adjacent.
+    count_approximate: bool = False
 
     @property
     def pages(self) -> int:
@@ -412,11 +443,93 @@ class SearchResults:
         return self.page > 1
 
 
+def _cursor():
+    from django.db import connection
+
+    return connection.cursor()
+
+
+@dataclass
+class _TextMatch:
+    """How a parsed query becomes SQL over `r` (replies_reply)."""
+
+    parsed: ParsedQuery
+    title_only: bool
+
+    @property
+    def active(self) -> bool:
+        return not self.parsed.is_empty()
+
+    @property
+    def phrases(self) -> list[str]:
+        """Quoted phrases every result must contain (not OR alternatives)."""
+        return [g[0].text for g in self.parsed.groups if len(g) == 1 and g[0].phrase]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        # In titles, positions make a phrase exact; in the body only the text can.
+        return bool(self.phrases) and not self.title_only
+
+    def where(self) -> tuple[str, list]:
+        if not self.active:
+            return "TRUE", []
+        if self.title_only:
+            return "r.search_title @@ %s::tsquery", [query_tsquery(self.parsed, weights="")]
+        # Stripped bigrams: phrases match by AND here (a phrase operator never matches a
+        # vector without positions) and are confirmed on the rows shown.
+        return "r.search_bigrams @@ %s::tsquery", [query_tsquery(self.parsed, phrase=False)]
+
+    def confirm(self) -> tuple[str, list]:
+        """SQL that is true when every quoted phrase is in the reply's text."""
+        if not self.needs_confirmation:
+            return "TRUE", []
+        checks = " AND ".join(
+            "strpos(lower(r.title || ' ' || r.public_body_text), %s) > 0" for _ in self.phrases
+        )
+        return checks, list(self.phrases)
+
+    def rank(self) -> tuple[str, list]:
+        """Title first (adjacent bigrams, the whole query as a phrase), then words in the title,
+        linked names and the body's opening. Both vectors are small, so this is cheap."""
+        title_any = " | ".join(
+            q for q in (term_tsquery(t, phrase=True) for t in self.parsed.terms) if q
+        )
+        title_all = query_tsquery(self.parsed, phrase=True)
+        word_q = words_tsquery(self.parsed) or title_any
+        return (
+            "2 * ts_rank_cd(COALESCE(r.search_title, ''::tsvector), %s::tsquery)"
+            " + CASE WHEN r.search_title @@ %s::tsquery THEN 1 ELSE 0 END"
+            " + ts_rank_cd(COALESCE(r.search_words, ''::tsvector), %s::tsquery, 1)",
+            [title_any, title_all, word_q],
+        )
+
+
+def _matched_sql(filtered_qs, match: _TextMatch, *, oldest_first: bool = False) -> tuple[str, list]:
+    """The matched replies (id, date), newest first (oldest first for that sort), capped:
+    the one set count, page and facets read."""
+    filtered_sql, filtered_params = filtered_qs.order_by().values("id").query.sql_with_params()
+    where, where_params = match.where()
+    direction = "ASC NULLS LAST" if oldest_first else "DESC NULLS LAST"
+    id_direction = "ASC" if oldest_first else "DESC"
+    sql = (
+        f"SELECT r.id, r.sort_date FROM replies_reply r "
+        f"WHERE r.id IN ({filtered_sql}) AND {where} "
+        f"ORDER BY r.sort_date {direction}, r.id {id_direction} LIMIT {COUNT_CAP + 1}"
+    )
+    return sql, [*filtered_params, *where_params]
+
+
+def _title_any(parsed: ParsedQuery) -> str:
+    """Any term's bigrams adjacent in the title."""
+    return " | ".join(q for q in (term_tsquery(t, phrase=True) for t in parsed.terms) if q)
+
+
 def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
     """The one search engine behind the search page, the API, exports and feeds.
 
     `params` is a QueryDict (or dict of lists). Raises django.core.exceptions.ValidationError
-    (a dict naming the bad parameters) for invalid input.
+    (a dict naming the bad parameters) for invalid input. One SQL statement evaluates the
+    match once and reads count, page and facets from it.
     """
     from .filters import ReplyFilter
 
@@ -428,27 +541,50 @@ def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
     if parsed.is_empty() and sort == "relevance":
         sort = "newest"
     page = int(cleaned.get("page") or 1)
-    title_only = bool(cleaned.get("title_only"))
-
+    match = _TextMatch(parsed, bool(cleaned.get("title_only")))
     exact_ids = _exact_matches(query, filterset.qs)
-    match = _TextMatch(parsed, title_only)
-    base_sql, base_params = _matched_ids_sql(filterset.qs, match)
+
+    ctes: list[str] = []
+    ctes_params: list = []
+    matched_sql, matched_params = _matched_sql(filterset.qs, match, oldest_first=sort == "oldest")
+    ctes.append(f"m AS MATERIALIZED ({matched_sql})")
+    ctes_params.extend(matched_params)
+
+    page_sql, page_params = _page_sql(match, sort, page, page_size)
+    facet_ctes, facet_ctes_params, facet_sql = _facet_sql(params, filterset, match)
+    ctes.extend(facet_ctes)
+    ctes_params.extend(facet_ctes_params)
 
     with _cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({base_sql} LIMIT {COUNT_CAP + 1}) AS m", base_params)
-        count = cursor.fetchone()[0]
-        ranked = _page_ids(cursor, base_sql, base_params, match, sort, page, page_size)
-        facets = _facets(cursor, params, filterset, match)
+        cursor.execute(
+            "WITH " + ", ".join(ctes) + " "
+            "SELECT 'count', NULL, NULL, NULL, count(*)::float8 FROM m "
+            f"UNION ALL (SELECT 'page', p.id::text, p.ord::text, NULL, p.rank FROM ({page_sql}) p) "
+            f"UNION ALL {facet_sql}",
+            [*ctes_params, *page_params],
+        )
+        rows = cursor.fetchall()
+
+    count = int(next(row[4] for row in rows if row[0] == "count"))
+    page_rows = sorted((int(row[2]), int(row[1]), row[4]) for row in rows if row[0] == "page")
+    ranked = [(reply_id, rank) for _, reply_id, rank in page_rows]
+    facets = _shape_facets(
+        [
+            (row[0], row[1], row[2], row[3], int(row[4]))
+            for row in rows
+            if row[0] not in ("count", "page")
+        ],
+        filterset.active_filters(),
+    )
     count_capped = count > COUNT_CAP
     count = min(count, COUNT_CAP)
 
     # Replies found by identifier lead the first page, even where the text did not match.
     ids = [reply_id for reply_id, _ in ranked]
-    if exact_ids:
+    if exact_ids and page == 1:
         unmatched = [i for i in exact_ids if i not in ids]
-        count += len(unmatched) if page == 1 else 0
-        if page == 1:
-            ids = (exact_ids + [i for i in ids if i not in exact_ids])[:page_size]
+        count += len(unmatched)
+        ids = (exact_ids + [i for i in ids if i not in exact_ids])[:page_size]
     hits = _load_hits(ids, parsed, dict(ranked))
     exact_match = hits[0].reply if len(exact_ids) == 1 and hits and page == 1 else None
     return SearchResults(
@@ -461,89 +597,59 @@ def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
         hits=hits,
         facets=facets,
         exact_match=exact_match,
+        count_approximate=match.needs_confirmation,
     )
 
 
-def _cursor():
-    from django.db import connection
+def _page_sql(match: _TextMatch, sort: str, page: int, page_size: int) -> tuple[str, list]:
+    """The page's (id, rank, ord), read from `m`.
 
-    return connection.cursor()
-
-
-@dataclass
-class _TextMatch:
-    parsed: ParsedQuery
-    title_only: bool
-
-    @property
-    def active(self) -> bool:
-        return not self.parsed.is_empty()
-
-    def where(self) -> tuple[str, list]:
-        """SQL condition on `r` (replies_reply) and its parameters."""
-        if not self.active:
-            return "TRUE", []
-        sql = "r.search_bigrams @@ %s::tsquery"
-        params: list = [query_tsquery(self.parsed, weights="A" if self.title_only else "")]
-        # Bigram adjacency cannot be trusted past a vector's 16,383rd position, so a quoted
-        # phrase that must match (not one of several OR alternatives) is confirmed in the text.
-        haystack = (
-            "lower(r.title)" if self.title_only else "lower(r.title || ' ' || r.public_body_text)"
-        )
-        for group in self.parsed.groups:
-            if len(group) == 1 and group[0].phrase:
-                sql += f" AND strpos({haystack}, %s) > 0"
-                params.append(group[0].text)
-        return sql, params
-
-    def rank(self) -> tuple[str, list]:
-        bigram_q = query_tsquery(self.parsed)
-        word_q = words_tsquery(self.parsed) or bigram_q
-        title_q = query_tsquery(self.parsed, weights="A", phrase=True)
-        # Cover density on bigrams rewards the words standing together; a whole-query title
-        # match outweighs any body.
-        return (
-            "ts_rank_cd(r.search_bigrams, %s::tsquery, 1)"
-            " + 0.5 * ts_rank_cd(r.search_words, %s::tsquery, 1)"
-            " + CASE WHEN r.search_bigrams @@ %s::tsquery THEN 1 ELSE 0 END",
-            [bigram_q, word_q, title_q],
-        )
-
-
-def _matched_ids_sql(filtered_qs, match: _TextMatch) -> tuple[str, list]:
-    filtered_sql, filtered_params = filtered_qs.order_by().values("id").query.sql_with_params()
-    where, where_params = match.where()
-    sql = f"SELECT r.id FROM replies_reply r WHERE r.id IN ({filtered_sql}) AND {where}"
-    return sql, [*filtered_params, *where_params]
-
-
-def _page_ids(cursor, base_sql, base_params, match, sort, page, page_size):
+    Quoted phrases are confirmed in the text after ordering, row by row until the page is
+    full (the filter sits above an already sorted subquery), so only the replies shown and
+    the few skipped past are read."""
     offset = (page - 1) * page_size
+    confirm, confirm_params = match.confirm()
+    confirm_sql = (
+        "TRUE"
+        if confirm == "TRUE"
+        else f"EXISTS (SELECT 1 FROM replies_reply r WHERE r.id = c.id AND {confirm})"
+    )
     if sort == "relevance" and match.active:
         rank_sql, rank_params = match.rank()
-        cursor.execute(
-            f"""
-            WITH candidates AS MATERIALIZED ({base_sql} LIMIT {RANK_CAP})
-            SELECT r.id, {rank_sql} AS rank
-            FROM replies_reply r JOIN candidates c ON c.id = r.id
-            ORDER BY rank DESC, r.sort_date DESC NULLS LAST, r.id DESC
+        if match.title_only:
+            title_candidates, title_params = "", []
+        else:
+            title_candidates = (
+                " UNION (SELECT t.id FROM replies_reply t WHERE t.id IN (SELECT id FROM m)"
+                f" AND t.search_title @@ %s::tsquery LIMIT {TITLE_CAP})"
+            )
+            title_params = [_title_any(match.parsed)]
+        sql = f"""
+            SELECT c.id, c.rank, row_number() OVER (
+                ORDER BY c.rank DESC, c.sort_date DESC NULLS LAST, c.id DESC) AS ord
+            FROM (
+                SELECT r.id, r.sort_date, {rank_sql} AS rank
+                FROM replies_reply r
+                WHERE r.id IN ((SELECT id FROM m LIMIT {RANK_CAP}){title_candidates})
+                ORDER BY rank DESC, r.sort_date DESC NULLS LAST, r.id DESC
+            ) c
+            WHERE {confirm_sql}
+            ORDER BY c.rank DESC, c.sort_date DESC NULLS LAST, c.id DESC
             LIMIT %s OFFSET %s
-            """,
-            [*base_params, *rank_params, page_size, offset],
-        )
-        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+        """
+        return sql, [*rank_params, *title_params, *confirm_params, page_size, offset]
     direction = "ASC NULLS LAST" if sort == "oldest" else "DESC NULLS LAST"
     id_direction = "ASC" if sort == "oldest" else "DESC"
-    cursor.execute(
-        f"""
-        WITH m AS MATERIALIZED ({base_sql})
-        SELECT r.id FROM replies_reply r JOIN m ON m.id = r.id
-        ORDER BY r.sort_date {direction}, r.id {id_direction}
+    # `m` is already in this order and holds the dates: no join unless a phrase needs reading.
+    sql = f"""
+        SELECT c.id, NULL::float8 AS rank, row_number() OVER (
+            ORDER BY c.sort_date {direction}, c.id {id_direction}) AS ord
+        FROM m c
+        WHERE {confirm_sql}
+        ORDER BY c.sort_date {direction}, c.id {id_direction}
         LIMIT %s OFFSET %s
-        """,
-        [*base_params, page_size, offset],
-    )
-    return [(row[0], None) for row in cursor.fetchall()]
+    """
+    return sql, [*confirm_params, page_size, offset]
 
 
 def _exact_matches(query: str, filtered_qs) -> list[int]:
@@ -563,95 +669,84 @@ _SCALAR_FACETS = {
     "kind": ("r.kind", None),
     "year": ("r.year::text", None),
     "reply_category": ("r.reply_category", None),
-    "session": ("r.session_id", ("replies_session", "label", "label")),
-    "genre": ("r.genre_entity_id", ("replies_genre", "name", "name")),
+    "session": ("r.session_id", ("replies_session", "label")),
+    "genre": ("r.genre_entity_id", ("replies_genre", "name")),
 }
 
 
-def _facets(cursor, params, filterset, match: _TextMatch) -> dict[str, list[FacetValue]]:
-    """Counts per facet value over the matched replies, in one statement.
+def _facet_base_key(facet: str) -> str:
+    # The three agency parameters are one facet seen three ways.
+    return "agencies" if facet in AGENCY_FACETS else facet
 
-    A facet with selected values is counted as if its own selection were not applied (so
-    the alternatives stay visible, with counts); that facet gets its own matched set.
-    """
+
+def _facet_sql(params, filterset, match: _TextMatch) -> tuple[list[str], list, str]:
+    """CTEs and a UNION ALL of facet counts over the matched replies.
+
+    Without selections every facet counts `m`. A facet with selected values is counted as if
+    its own selection were not applied (so its alternatives stay visible, with counts): it
+    gets its own matched set, without that facet's filter."""
     from .filters import ReplyFilter
 
-    active = filterset.active_filters()
-    bases: dict[str | None, tuple[str, list]] = {None: _matched_ids_sql(filterset.qs, match)}
-    for facet in active:
-        key = "agencies" if facet in ("agency", "lead_agency", "co_agency") else facet
-        if key not in bases:
-            excluded = ReplyFilter(params, exclude_facet=facet)
-            if key == "agencies":
-                # The three agency parameters are one facet seen three ways.
-                excluded = _without_agency_filters(params)
-            excluded.clean_values()
-            bases[key] = _matched_ids_sql(excluded.qs, match)
+    bases: dict[str, str] = {}
+    ctes: list[str] = []
+    ctes_params: list = []
+    for facet in filterset.active_filters():
+        key = _facet_base_key(facet)
+        if key in bases:
+            continue
+        if key == "agencies":
+            data = params.copy() if hasattr(params, "copy") else dict(params)
+            for name in AGENCY_FACETS:
+                data.pop(name, None)
+            without = ReplyFilter(data)
+        else:
+            without = ReplyFilter(params, exclude_facet=facet)
+        without.clean_values()
+        sql, sql_params = _matched_sql(without.qs, match)
+        name = f"m_{len(bases)}"
+        bases[key] = name
+        ctes.append(f"{name} AS MATERIALIZED ({sql})")
+        ctes_params.extend(sql_params)
 
-    def base_for(facet: str) -> str | None:
-        key = "agencies" if facet in ("agency", "lead_agency", "co_agency") else facet
-        return key if key in bases else None
+    def base(facet: str) -> str:
+        return bases.get(_facet_base_key(facet), "m")
 
-    ctes, cte_params, branches = [], [], []
-    names = {}
-    for index, (key, (sql, sql_params)) in enumerate(bases.items()):
-        name = f"m{index}"
-        names[key] = name
-        ctes.append(f"{name} AS MATERIALIZED ({sql} LIMIT {COUNT_CAP + 1})")
-        cte_params.extend(sql_params)
-
+    branches = []
     for facet, (column, label_table) in _SCALAR_FACETS.items():
-        base = names[base_for(facet)]
         if label_table:
-            table, label_col, value_col = label_table
+            table, label = label_table
             branches.append(
-                f"(SELECT '{facet}', t.{value_col}, t.{label_col}, NULL, count(*) "
-                f"FROM {base} m JOIN replies_reply r ON r.id = m.id "
-                f"JOIN {table} t ON t.id = {column} GROUP BY t.{value_col}, t.{label_col} "
+                f"(SELECT '{facet}', t.{label}, t.{label}, NULL, count(*)::float8 "
+                f"FROM {base(facet)} m JOIN replies_reply r ON r.id = m.id "
+                f"JOIN {table} t ON t.id = {column} GROUP BY t.{label} "
                 f"ORDER BY count(*) DESC LIMIT 200)"
             )
         else:
             branches.append(
-                f"(SELECT '{facet}', {column}, NULL, NULL, count(*) "
-                f"FROM {base} m JOIN replies_reply r ON r.id = m.id "
+                f"(SELECT '{facet}', {column}, NULL, NULL, count(*)::float8 "
+                f"FROM {base(facet)} m JOIN replies_reply r ON r.id = m.id "
                 f"WHERE {column} IS NOT NULL AND {column} <> '' GROUP BY {column})"
             )
-    agency_base = names[base_for("agency")]
     branches.append(
-        "(SELECT 'agency', a.name, COALESCE(NULLIF(a.short_name, ''), a.name), ra.role, count(*) "
-        f"FROM {agency_base} m JOIN replies_replyagency ra ON ra.reply_id = m.id "
+        "(SELECT 'agency', a.name, COALESCE(NULLIF(a.short_name, ''), a.name), ra.role, "
+        f"count(*)::float8 FROM {base('agency')} m "
+        "JOIN replies_replyagency ra ON ra.reply_id = m.id "
         "JOIN replies_agency a ON a.id = ra.agency_id "
         "GROUP BY GROUPING SETS ((a.name, a.short_name), (a.name, a.short_name, ra.role)))"
     )
-    theme_base = names[base_for("theme")]
     branches.append(
-        "(SELECT 'theme', t.name, t.name, NULL, count(*) "
-        f"FROM {theme_base} m JOIN replies_reply_themes rt ON rt.reply_id = m.id "
+        f"(SELECT 'theme', t.name, t.name, NULL, count(*)::float8 FROM {base('theme')} m "
+        "JOIN replies_reply_themes rt ON rt.reply_id = m.id "
         "JOIN replies_theme t ON t.id = rt.theme_id GROUP BY t.name "
         "ORDER BY count(*) DESC LIMIT 200)"
     )
-    member_base = names[base_for("member")]
     branches.append(
-        "(SELECT 'member', mb.label, mb.label, NULL, count(*) "
-        f"FROM {member_base} m JOIN replies_replymember rm ON rm.reply_id = m.id "
+        f"(SELECT 'member', mb.label, mb.label, NULL, count(*)::float8 FROM {base('member')} m "
+        "JOIN replies_replymember rm ON rm.reply_id = m.id "
         "JOIN replies_member mb ON mb.id = rm.member_id GROUP BY mb.label "
         "ORDER BY count(*) DESC LIMIT 200)"
     )
-    cursor.execute(
-        "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(branches),
-        cte_params,
-    )
-    rows = cursor.fetchall()
-    return _shape_facets(rows, active)
-
-
-def _without_agency_filters(params):
-    from .filters import ReplyFilter
-
-    data = params.copy() if hasattr(params, "copy") else dict(params)
-    for key in ("agency", "lead_agency", "co_agency"):
-        data.pop(key, None)
-    return ReplyFilter(data)
+    return ctes, ctes_params, " UNION ALL ".join(branches)
 
 
 def _shape_facets(rows, active: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
@@ -770,49 +865,50 @@ def snippet(text: str, parsed: ParsedQuery, length: int = SNIPPET_LENGTH) -> str
 
 
 def count_and_ids(params, *, limit: int, chunk: int = 500):
-    """For exports and feeds: the number of matching replies (up to `limit` + 1) and an
-    iterator over their ids, newest first, fetched in chunks (never the whole set at once)."""
+    """For exports and feeds: the number of matching replies (counted up to `limit` + 1) and
+    an iterator over their ids, newest first (oldest with sort=oldest), fetched in chunks by
+    keyset pagination — never the whole set at once. Quoted phrases are exact here."""
     from .filters import ReplyFilter
 
     filterset = ReplyFilter(params)
     cleaned = filterset.clean_values()
     parsed = parse_query((cleaned.get("q") or "").strip())
     match = _TextMatch(parsed, bool(cleaned.get("title_only")))
-    base_sql, base_params = _matched_ids_sql(filterset.qs, match)
+    filtered_sql, filtered_params = filterset.qs.order_by().values("id").query.sql_with_params()
+    where, where_params = match.where()
+    confirm, confirm_params = match.confirm()
+    base_where = f"r.id IN ({filtered_sql}) AND {where} AND {confirm}"
+    base_params = [*filtered_params, *where_params, *confirm_params]
     oldest = cleaned.get("sort") == "oldest"
-    order = "ASC NULLS LAST" if oldest else "DESC NULLS LAST"
-    id_order = "ASC" if oldest else "DESC"
+    order = "ASC" if oldest else "DESC"
+    # NULL dates sort as the earliest day, so keyset comparisons stay simple.
+    day = "COALESCE(r.sort_date, DATE '0001-01-01')"
     with _cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({base_sql} LIMIT {limit + 1}) AS m", base_params)
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM replies_reply r WHERE {base_where} "
+            f"LIMIT {limit + 1}) AS m",
+            base_params,
+        )
         total = cursor.fetchone()[0]
 
     def ids():
         last: tuple | None = None
         remaining = limit
         while remaining > 0:
-            # Keyset pagination on (sort_date, id): stable and cheap however deep it goes.
-            page_size = min(chunk, remaining)
-            where, extra = "TRUE", []
+            after, after_params = "TRUE", []
             if last is not None:
-                comparison = ">" if oldest else "<"
-                where = f"(COALESCE(r.sort_date, DATE '0001-01-01'), r.id) {comparison} (%s, %s)"
-                extra = [last[0], last[1]]
+                after = f"({day}, r.id) {'>' if oldest else '<'} (%s, %s)"
+                after_params = list(last)
             with _cursor() as cursor:
                 cursor.execute(
-                    f"""
-                    WITH m AS MATERIALIZED ({base_sql})
-                    SELECT r.id, COALESCE(r.sort_date, DATE '0001-01-01')
-                    FROM replies_reply r JOIN m ON m.id = r.id
-                    WHERE {where}
-                    ORDER BY COALESCE(r.sort_date, DATE '0001-01-01') {order}, r.id {id_order}
-                    LIMIT %s
-                    """,
-                    [*base_params, *extra, page_size],
+                    f"SELECT r.id, {day} FROM replies_reply r WHERE {base_where} AND {after} "
+                    f"ORDER BY {day} {order}, r.id {order} LIMIT %s",
+                    [*base_params, *after_params, min(chunk, remaining)],
                 )
                 rows = cursor.fetchall()
             if not rows:
                 return
-            for reply_id, _ in rows:
+            for reply_id, _day in rows:
                 yield reply_id
             remaining -= len(rows)
             last = (rows[-1][1], rows[-1][0])

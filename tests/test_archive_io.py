@@ -151,7 +151,7 @@ def search_results() -> dict[str, list[tuple]]:
     return results
 
 
-def expected_vectors() -> dict[tuple, tuple[str, str]]:
+def expected_vectors() -> dict[tuple, tuple[str, ...]]:
     """What ingest's code computes for each reply now. The segmenter learns every name in the
     database first, as import does: the stored vectors depend on the names it knew when each
     reply was ingested (agencies created on the way are only learnt by the next process)."""
@@ -165,12 +165,15 @@ def expected_vectors() -> dict[tuple, tuple[str, str]]:
     }
 
 
-def stored_vectors() -> dict[tuple, tuple[str, str]]:
+def stored_vectors() -> dict[tuple, tuple[str, ...]]:
     from django.db import connection
 
+    from replies.search import VECTOR_COLUMNS
+
+    columns = ", ".join(f"{column}::text" for column in VECTOR_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, search_words::text, search_bigrams::text FROM replies_reply")
-        by_id = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        cursor.execute(f"SELECT id, {columns} FROM replies_reply")
+        by_id = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
     return {_reply_key(reply): by_id[reply.pk] for reply in Reply.objects.all()}
 
 

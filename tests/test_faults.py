@@ -414,8 +414,9 @@ def test_hostile_zip_upload_leaves_nothing(db, kind):
 
 
 def test_upload_whose_database_write_fails_leaves_nothing(db, monkeypatch):
-    """A good ZIP whose second reply hits a database error: the first stays whole, nothing of
-    the second remains."""
+    """A good ZIP whose second reply hits a database error. Committed a file at a time, the
+    first stays whole and nothing of the second remains; committed as one batch (the
+    default), nothing of the batch remains. Never a partial reply."""
     import replies.ingest as ingest_module
 
     variants = seed_variants(2)
@@ -430,10 +431,19 @@ def test_upload_whose_database_write_fails_leaves_nothing(db, monkeypatch):
         return real_store(*args, **kwargs)
 
     monkeypatch.setattr(ingest_module, "_store_source", failing_store)
-    outcomes = ingest_many(expand_upload("batch.zip", data), Context(user_name="clerk"))
+    outcomes = ingest_many(
+        expand_upload("batch.zip", data), Context(user_name="clerk"), batch_size=1
+    )
     first = next(outcomes)
     assert first.status == "created"
     with pytest.raises(OperationalError):
         next(outcomes)
     assert Reply.objects.count() == Source.objects.count() == 1
     assert Proposal.objects.count() == ReplyMember.objects.count() == 1
+
+    calls["n"] = 0
+    third = _zip(dict(seed_variants(4)[2:]))
+    with pytest.raises(OperationalError) as raised:
+        list(ingest_many(expand_upload("more.zip", third), Context(user_name="clerk")))
+    assert raised.value.archive_filename.endswith("variant-0003.txt")
+    assert Reply.objects.count() == Source.objects.count() == 1  # the batch left nothing

@@ -253,3 +253,16 @@ def test_over_long_values_are_cut_with_a_warning_not_a_failed_batch(db):
 def test_parser_warnings_are_kept_on_the_reply(seed_reply):
     source = seed_reply.sources.get()
     assert seed_reply.warnings == source.parsed["warnings"]
+
+
+def test_reindex_rebuilds_vectors_without_reparsing(seed_reply):
+    from replies.search import VECTOR_COLUMNS
+
+    Reply.objects.filter(pk=seed_reply.pk).update(
+        search_words=None, search_bigrams=None, search_title=None, title="人工改过的标题"
+    )
+    call_command("reindex")
+    reply = Reply.objects.get(pk=seed_reply.pk)
+    assert reply.title == "人工改过的标题"  # fields untouched
+    assert all(getattr(reply, column) for column in VECTOR_COLUMNS)
+    assert "人工" in reply.search_title and "明月" in reply.search_bigrams

@@ -6,7 +6,6 @@ import getpass
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
@@ -34,8 +33,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet", action="store_true", help="print only failures, progress and the summary"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=0,
+            help="parse in this many extra processes while writing (default 0: parse inline)",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=100,
+            help="files per transaction (default 100); each file is still all-or-nothing",
+        )
 
-    def handle(self, *args, paths, status, user, quiet, **options):
+    def handle(self, *args, paths, status, user, quiet, workers, batch_size, **options):
         ctx = Context(
             channel=Source.Channel.COMMAND,
             user_name=user or _login_name(),
@@ -43,17 +54,18 @@ class Command(BaseCommand):
         )
         counts: Counter[str] = Counter()
         started = time.monotonic()
-        current = _Current()
         try:
-            self._ingest(current.track(expand_paths(paths)), ctx, counts, started, quiet)
+            self._ingest(expand_paths(paths), ctx, counts, started, quiet, workers, batch_size)
         except (OperationalError, InterfaceError) as exc:
-            # Each file is stored in its own transaction, so a lost connection costs at most
-            # the file in hand; say so, rather than leave a traceback that looks like damage.
+            # Files are committed a batch at a time, so a lost connection costs the batch in
+            # hand and nothing else; say so, rather than leave a traceback that looks like
+            # damage.
+            failing = getattr(exc, "archive_filename", "(unknown file)")
             raise CommandError(
-                f"database connection lost while storing {current.filename}: {exc}\n"
-                f"Nothing of that file was kept; the {sum(counts.values())} files before it "
-                "are stored completely. Run the same command again once the database is back: "
-                "files already stored are reported unchanged."
+                f"database connection lost while storing {failing}: {exc}\n"
+                f"Nothing of that file or of its batch was kept; the {sum(counts.values())} "
+                "files reported above are stored completely. Run the same command again once "
+                "the database is back: files already stored are reported unchanged."
             ) from exc
         total = sum(counts.values())
         elapsed = time.monotonic() - started
@@ -68,8 +80,17 @@ class Command(BaseCommand):
         if counts["failed"]:
             sys.exit(1)
 
-    def _ingest(self, items, ctx: Context, counts: Counter, started: float, quiet: bool) -> None:
-        for outcome in ingest_many(items, ctx):
+    def _ingest(
+        self,
+        items,
+        ctx: Context,
+        counts: Counter,
+        started: float,
+        quiet: bool,
+        workers: int,
+        batch_size: int,
+    ) -> None:
+        for outcome in ingest_many(items, ctx, workers=workers, batch_size=batch_size):
             counts[outcome.status] += 1
             if outcome.status == "failed":
                 self.stderr.write(f"failed     {outcome.filename}: {outcome.reason}")
@@ -83,17 +104,6 @@ class Command(BaseCommand):
             if quiet and done % 500 == 0:
                 rate = done / max(time.monotonic() - started, 1e-9)
                 self.stdout.write(f"… {done} files, {rate:.0f}/s")
-
-
-class _Current:
-    """Remembers which file is being stored, to name it if the database goes away."""
-
-    filename = "(before the first file)"
-
-    def track(self, items: Iterable[tuple[str, object]]) -> Iterator[tuple[str, object]]:
-        for filename, data in items:
-            self.filename = filename
-            yield filename, data
 
 
 def _login_name() -> str:

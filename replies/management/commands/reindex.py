@@ -1,0 +1,43 @@
+"""python manage.py reindex — recompute every reply's search vectors from its stored values.
+
+Needed after a change to how text is indexed (a new vector, new segmentation rules, a user
+dictionary grown by many agencies and members); the replies' fields are not re-parsed."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from replies import search
+from replies.agencies import AgencyResolver
+from replies.ingest import stored_search_vectors
+from replies.models import Reply
+
+BATCH = 500
+
+
+class Command(BaseCommand):
+    help = "Recompute the search vectors of every reply (fields are not re-parsed)."
+
+    def handle(self, *args, **options):
+        search.load_dictionary_from_db()
+        resolver = AgencyResolver()
+        total = Reply.objects.count()
+        done = 0
+        ids = list(Reply.objects.order_by("id").values_list("id", flat=True))
+        for start in range(0, len(ids), BATCH):
+            with transaction.atomic():
+                replies = list(
+                    Reply.objects.filter(id__in=ids[start : start + BATCH])
+                    .select_related("sender_agency")
+                    .defer(*search.VECTOR_COLUMNS)
+                )
+                for reply in replies:
+                    vectors = stored_search_vectors(reply, resolver)
+                    reply.search_words = vectors.words
+                    reply.search_bigrams = vectors.bigrams
+                    reply.search_title = vectors.title
+                Reply.objects.bulk_update(replies, list(search.VECTOR_COLUMNS))
+            done += len(replies)
+            self.stdout.write(f"… {done}/{total}")
+        self.stdout.write(f"{done} replies reindexed")
