@@ -86,11 +86,61 @@ class Context:
     themes: dict[str, Theme] = field(default_factory=dict)
     genres: dict[str, Genre] = field(default_factory=dict)
     documents: dict[str, CitedDocument] = field(default_factory=dict)
+    proposals: dict[tuple, Proposal] = field(default_factory=dict)
+    #: In a bulk batch, entities the archive lacks are built unsaved, collected here and
+    #: created together (one INSERT per model) before the replies that point at them.
+    defer_creation: bool = False
+    pending: dict[type, list] = field(default_factory=dict)
+    pending_updates: dict[type, dict[int, Any]] = field(default_factory=dict)
 
     def forget_cached(self) -> None:
         self.resolver = AgencyResolver()
-        for cache in (self.members, self.sessions, self.themes, self.genres, self.documents):
+        for cache in (
+            self.members,
+            self.sessions,
+            self.themes,
+            self.genres,
+            self.documents,
+            self.proposals,
+        ):
             cache.clear()
+        self.pending.clear()
+        self.pending_updates.clear()
+
+    def new(self, model: type, **fields) -> Any:
+        """A new entity: created now, or (bulk batch) built and created with the batch."""
+        if not self.defer_creation:
+            return model.objects.create(**fields)
+        obj = model(**fields)
+        if hasattr(obj, "label") and hasattr(model, "region"):
+            # Member and Session compute their label in save(), which bulk creation skips.
+            from .models import regional_label
+
+            obj.label = regional_label(obj.name, obj.region)
+        self.pending.setdefault(model, []).append(obj)
+        return obj
+
+    def update_later(self, obj: Any, field_name: str) -> None:
+        """Remember a changed field of a stored entity, written with the batch."""
+        if not self.defer_creation or obj.pk is None:
+            if obj.pk is not None:
+                obj.save(update_fields=[field_name])
+            return
+        self.pending_updates.setdefault(type(obj), {})[obj.pk] = (obj, field_name)
+
+    def flush_pending(self) -> None:
+        # Sessions before the proposals that point at them.
+        for model in (Session, Member, Theme, Genre, CitedDocument, Proposal):
+            objects = self.pending.pop(model, [])
+            if objects:
+                model.objects.bulk_create(objects)
+        for model, updates in self.pending_updates.items():
+            by_field: dict[str, list] = {}
+            for obj, field_name in updates.values():
+                by_field.setdefault(field_name, []).append(obj)
+            for field_name, objects in by_field.items():
+                model.objects.bulk_update(objects, [field_name])
+        self.pending_updates.clear()
 
     @property
     def who(self) -> str:
@@ -106,20 +156,20 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def parse_source(data: bytes, filename: str) -> ParsedReply:
-    """Parse and check that the result is a reply; raises IngestError with the reason."""
-    if not data:
-        raise IngestError("文件为空 (empty file)")
-    max_bytes = settings.UPLOAD_MAX_BYTES
-    if len(data) > max_bytes:
-        raise IngestError(
-            f"文件过大：{len(data) / 1_048_576:.1f} MB，上限 {max_bytes / 1_048_576:.0f} MB "
-            f"(file too large)"
-        )
-    try:
-        parsed = parse_document(data, filename)
-    except ParseError as exc:
-        raise IngestError(f"无法解析 (cannot parse): {exc}") from exc
+def parse_source(
+    data: bytes, filename: str, parsed: ParsedReply | str | None = None
+) -> ParsedReply:
+    """Parse and check that the result is a reply; raises IngestError with the reason.
+
+    `parsed` is the parse already made in a worker process (or the ParseError's message)."""
+    check_size(data)
+    if parsed is None:
+        try:
+            parsed = parse_document(data, filename)
+        except ParseError as exc:
+            parsed = str(exc)
+    if isinstance(parsed, str):
+        raise IngestError(f"无法解析 (cannot parse): {parsed}")
     if not parsed.title.strip():
         raise IngestError("未识别出标题，不像一份答复 (no recognisable title)")
     if not parsed.body_text.strip():
@@ -130,6 +180,17 @@ def parse_source(data: bytes, filename: str) -> ParsedReply:
             "(not a reply: no session, proposal number or addressee)"
         )
     return parsed
+
+
+def check_size(data: bytes) -> None:
+    if not data:
+        raise IngestError("文件为空 (empty file)")
+    max_bytes = settings.UPLOAD_MAX_BYTES
+    if len(data) > max_bytes:
+        raise IngestError(
+            f"文件过大：{len(data) / 1_048_576:.1f} MB，上限 {max_bytes / 1_048_576:.0f} MB "
+            f"(file too large)"
+        )
 
 
 # --------------------------------------------------------------------------- matching
@@ -249,10 +310,45 @@ def split_themes(theme: str | None) -> list[str]:
     return names
 
 
+@dataclass
+class Derived:
+    """A reply with its fields and links set (not yet saved) and the children it needs."""
+
+    reply: Reply
+    agency_links: list[ReplyAgency]
+    member_links: list[ReplyMember]
+    themes: list[Theme]
+    commitments: list[Commitment]
+    citations: list[Citation]
+
+
 def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None:
     """Write contract values onto `reply` and rebuild every link derived from them.
 
     The caller holds a transaction. `reply` may be unsaved (new)."""
+    derived = derive(reply, raw_values, ctx)
+    is_new = reply.pk is None
+    reply.save()
+    # Children are rebuilt wholesale: they are derived from the values, never edited alone.
+    # A new reply has none to remove.
+    if not is_new:
+        reply.agency_links.all().delete()
+        reply.member_links.all().delete()
+        reply.commitments.all().delete()
+        reply.citations.all().delete()
+        reply.themes.set(derived.themes)
+    elif derived.themes:
+        reply.themes.add(*derived.themes)
+    ReplyAgency.objects.bulk_create(derived.agency_links)
+    ReplyMember.objects.bulk_create(derived.member_links)
+    Commitment.objects.bulk_create(derived.commitments)
+    Citation.objects.bulk_create(derived.citations)
+
+
+def derive(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> Derived:
+    """Set `reply`'s fields, links and search vectors from contract values, and build (unsaved)
+    the children those values imply. Entities it points at are found or created through the
+    run's caches (in a bulk batch, created with the batch)."""
     clipped: list[str] = []
     values = _normalise(raw_values, clipped)
     if "warnings" in raw_values:
@@ -293,23 +389,18 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     reply.session = session
     reply.proposal = _proposal(session, values, ctx) if session else None
     genre_name = (values["genre"] or "").strip()
-    reply.genre_entity = _cached(ctx.genres, Genre, genre_name) if genre_name else None
+    reply.genre_entity = _cached(ctx.genres, Genre, genre_name, ctx) if genre_name else None
 
-    search_text = _indexed_text(reply, values, resolver, region)
-    vectors = search.build_vectors(search_text)
+    # Members first: a new name joins the segmenter's dictionary before this reply is indexed.
+    member_links = [
+        ReplyMember(reply=reply, member=_member(name, body_region, ctx), position=position)
+        for position, name in enumerate(dict.fromkeys(n.strip() for n in values["members"] if n))
+    ]
+    vectors = search.build_vectors(_indexed_text(reply, values, resolver, region))
     reply.search_words = vectors.words
     reply.search_bigrams = vectors.bigrams
     reply.search_title = vectors.title
-    is_new = reply.pk is None
-    reply.save()
 
-    # Children are rebuilt wholesale: they are derived from the values, never edited alone.
-    # A new reply has none to remove.
-    if not is_new:
-        reply.agency_links.all().delete()
-        reply.member_links.all().delete()
-        reply.commitments.all().delete()
-        reply.citations.all().delete()
     agency_links = []
     if lead_agency is not None:
         agency_links.append(
@@ -332,22 +423,8 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
                 reply=reply, agency=agency, role=Role.CO, position=position, name_as_written=name
             )
         )
-    ReplyAgency.objects.bulk_create(agency_links)
-
-    member_links = []
-    for position, name in enumerate(dict.fromkeys(n.strip() for n in values["members"] if n)):
-        member = _member(name, body_region, ctx)
-        member_links.append(ReplyMember(reply=reply, member=member, position=position))
-    ReplyMember.objects.bulk_create(member_links)
-
-    themes = [_cached(ctx.themes, Theme, name) for name in split_themes(values["theme"])]
-    if is_new:
-        if themes:
-            reply.themes.add(*themes)
-    else:
-        reply.themes.set(themes)
-
-    Commitment.objects.bulk_create(
+    themes = [_cached(ctx.themes, Theme, name, ctx) for name in split_themes(values["theme"])]
+    commitments = [
         Commitment(
             reply=reply,
             position=position,
@@ -355,27 +432,22 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
             text=item.get("text") or "",
         )
         for position, item in enumerate(values["commitments"])
-    )
-
+    ]
     citations = []
     for position, item in enumerate(values["citations"]):
         title = (item.get("title") or "").strip()[:500]
         if not title:
             continue
         doc_no = (item.get("doc_no") or "").strip()[:100]
-        document = ctx.documents.get(title)
-        if document is None:
-            document, _ = CitedDocument.objects.get_or_create(
-                title=title, defaults={"doc_no": doc_no}
-            )
-            ctx.documents[title] = document
-        if doc_no and not document.doc_no:
-            document.doc_no = doc_no
-            document.save(update_fields=["doc_no"])
         citations.append(
-            Citation(reply=reply, document=document, position=position, doc_no_as_written=doc_no)
+            Citation(
+                reply=reply,
+                document=_cited_document(title, doc_no, ctx),
+                position=position,
+                doc_no_as_written=doc_no,
+            )
         )
-    Citation.objects.bulk_create(citations)
+    return Derived(reply, agency_links, member_links, themes, commitments, citations)
 
 
 def _reading_region(values: dict[str, Any]) -> str:
@@ -433,10 +505,12 @@ def session_region(session_name: str, agency_region: str) -> str:
     return agency_region
 
 
-def _cached(cache: dict[str, Any], model: type, name: str) -> Any:
+def _cached(cache: dict[str, Any], model: type, name: str, ctx: Context) -> Any:
     obj = cache.get(name)
     if obj is None:
-        obj, _ = model.objects.get_or_create(name=name)
+        obj = model.objects.filter(name=name).first() if not ctx.defer_creation else None
+        if obj is None:
+            obj = ctx.new(model, name=name)
         cache[name] = obj
     return obj
 
@@ -444,9 +518,10 @@ def _cached(cache: dict[str, Any], model: type, name: str) -> Any:
 def _member(name: str, region: str, ctx: Context) -> Member:
     member = ctx.members.get((name, region))
     if member is None:
-        member = Member.objects.filter(name=name, region=region).first()
+        if not ctx.defer_creation:
+            member = Member.objects.filter(name=name, region=region).first()
         if member is None:
-            member = Member.objects.create(name=name, region=region)
+            member = ctx.new(Member, name=name, region=region)
             search.add_words([name])
         ctx.members[(name, region)] = member
     return member
@@ -458,9 +533,10 @@ def _session(name: str | None, region: str, kind: str | None, ctx: Context) -> S
         return None
     session = ctx.sessions.get((name, region))
     if session is None:
-        session = Session.objects.filter(name=name, region=region).first()
+        if not ctx.defer_creation:
+            session = Session.objects.filter(name=name, region=region).first()
         if session is None:
-            session = Session.objects.create(name=name, region=region, kind=kind or "")
+            session = ctx.new(Session, name=name, region=region, kind=kind or "")
         ctx.sessions[(name, region)] = session
     return session
 
@@ -469,30 +545,40 @@ def _proposal(session: Session, values: dict[str, Any], ctx: Context) -> Proposa
     number = (values["proposal_number"] or "").strip()
     if not number:
         return None
-    proposal, created = Proposal.objects.get_or_create(
-        session=session,
-        number=number,
-        defaults={
-            "title": values["proposal_title"] or "",
-            "kind": values["kind"] or "",
-            "proposer_org": values["proposer_org"] or "",
-        },
-    )
-    if not created:
-        missing = {
-            attr: values[key] or ""
-            for attr, key in (
-                ("title", "proposal_title"),
-                ("kind", "kind"),
-                ("proposer_org", "proposer_org"),
-            )
-            if not getattr(proposal, attr) and values[key]
-        }
-        if missing:
-            for attr, value in missing.items():
-                setattr(proposal, attr, value)
-            proposal.save(update_fields=list(missing))
+    details = {
+        "title": values["proposal_title"] or "",
+        "kind": values["kind"] or "",
+        "proposer_org": values["proposer_org"] or "",
+    }
+    key = (session.name, session.region, number)
+    proposal = ctx.proposals.get(key)
+    if proposal is None and session.pk is not None and not ctx.defer_creation:
+        proposal = Proposal.objects.filter(session=session, number=number).first()
+    if proposal is None:
+        proposal = ctx.new(Proposal, session=session, number=number, **details)
+        ctx.proposals[key] = proposal
+        return proposal
+    ctx.proposals[key] = proposal
+    for attr, value in details.items():
+        # The first reply may not have said what a later one says; fill gaps, never overwrite.
+        if value and not getattr(proposal, attr):
+            setattr(proposal, attr, value)
+            ctx.update_later(proposal, attr)
     return proposal
+
+
+def _cited_document(title: str, doc_no: str, ctx: Context) -> CitedDocument:
+    document = ctx.documents.get(title)
+    if document is None:
+        if not ctx.defer_creation:
+            document = CitedDocument.objects.filter(title=title).first()
+        if document is None:
+            document = ctx.new(CitedDocument, title=title, doc_no=doc_no)
+        ctx.documents[title] = document
+    if doc_no and not document.doc_no:
+        document.doc_no = doc_no
+        ctx.update_later(document, "doc_no")
+    return document
 
 
 def _indexed_text(
@@ -729,15 +815,6 @@ def set_status(reply: Reply, status: str, ctx: Context) -> bool:
     return True
 
 
-def _parse_in_worker(job: tuple[str, bytes]) -> ParsedReply | IngestError:
-    """Runs in a worker process: parsing is pure, so it needs neither Django nor the DB."""
-    filename, data = job
-    try:
-        return parse_source(data, filename)
-    except IngestError as exc:
-        return exc
-
-
 def ingest_many(
     items: Iterable[tuple[str, bytes | IngestError]],
     ctx: Context | None = None,
@@ -764,23 +841,42 @@ def ingest_many(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # "spawn": workers start clean, without a copy of this process's database connection.
+    from .parsing import parse_or_reason
+
+    # "spawn": workers start clean, without a copy of this process's database connection; the
+    # parser is pure, so they need no Django either.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
 
         def submit(batch):
-            return [
-                pool.submit(_parse_in_worker, (name, data))
-                if not isinstance(data, IngestError)
-                else None
-                for name, data in batch
-            ]
+            futures = []
+            for name, data in batch:
+                try:
+                    if isinstance(data, IngestError):
+                        raise data
+                    check_size(data)
+                except IngestError:
+                    futures.append(None)  # reported by the one-by-one path, with its reason
+                    continue
+                futures.append(pool.submit(parse_or_reason, data, name))
+            return futures
+
+        def checked(future, name, data):
+            if future is None:
+                return None
+            try:
+                return parse_source(data, name, future.result())
+            except IngestError as exc:
+                return exc
 
         current = next(batches, None)
         pending = submit(current) if current else []
         while current:
             following = next(batches, None)
             upcoming = submit(following) if following else []
-            parsed = [future.result() if future else None for future in pending]
+            parsed = [
+                checked(future, name, data)
+                for future, (name, data) in zip(pending, current, strict=True)
+            ]
             yield from _store_batch(current, parsed, ctx)
             current, pending = following, upcoming
 
@@ -801,23 +897,210 @@ def _store_batch(
     parsed: list[ParsedReply | IngestError | None],
     ctx: Context,
 ) -> list[IngestOutcome]:
+    """Store a batch in one transaction: new documents together (a few INSERTs per batch),
+    revisions and anything unusual one by one with a savepoint each. Should the batch write
+    fail as a whole (a name another process just created, say), it is redone file by file."""
     from django.db import connection
 
-    outcomes = []
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Durability comes from committing the batch; a crash before that loses the
-            # batch, which the command reruns. No need to wait for each file's sync.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        for (filename, data), result in zip(batch, parsed, strict=True):
-            if isinstance(data, IngestError):
-                outcomes.append(IngestOutcome(filename=filename, status="failed", reason=str(data)))
-                continue
-            try:
-                outcomes.append(ingest_source(data, filename, ctx, parsed=result))
-            except (OperationalError, InterfaceError) as exc:
-                # The whole batch is lost with the connection; name the file it broke on.
-                exc.archive_filename = filename
-                raise
-    return outcomes
+    def store(bulk: bool) -> list[IngestOutcome]:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Durability comes from committing the batch; a crash before that loses the
+                # batch, which the command reruns. No need to wait for each file's sync.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            done: dict[int, IngestOutcome] = _bulk_store(batch, parsed, ctx) if bulk else {}
+            for index, ((filename, data), result) in enumerate(zip(batch, parsed, strict=True)):
+                if index in done:
+                    continue
+                if isinstance(data, IngestError):
+                    done[index] = IngestOutcome(
+                        filename=filename, status="failed", reason=str(data)
+                    )
+                    continue
+                try:
+                    done[index] = ingest_source(data, filename, ctx, parsed=result)
+                except (OperationalError, InterfaceError) as exc:
+                    # The whole batch is lost with the connection; name the file it broke on.
+                    exc.archive_filename = filename
+                    raise
+            return [done[index] for index in range(len(batch))]
+
+    try:
+        return store(bulk=len(batch) > 1)
+    except (DataError, IntegrityError):
+        ctx.forget_cached()
+        return store(bulk=False)
+
+
+def _bulk_store(
+    batch: list[tuple[str, bytes | IngestError]],
+    parsed: list[ParsedReply | IngestError | None],
+    ctx: Context,
+) -> dict[int, IngestOutcome]:
+    """Create the batch's new documents together; return their outcomes by position. Files that
+    are already stored, revise a stored reply, repeat one another or fail to parse are left
+    to the one-by-one path (which reports them)."""
+    candidates: dict[int, tuple[str, bytes, str]] = {}
+    for index, (filename, data) in enumerate(batch):
+        if not isinstance(data, IngestError) and not isinstance(parsed[index], IngestError):
+            candidates[index] = (filename, data, sha256_of(data))
+    known = set(
+        Source.objects.filter(
+            sha256__in=[digest for _, _, digest in candidates.values()]
+        ).values_list("sha256", flat=True)
+    )
+    new: dict[int, tuple[str, bytes, str, ParsedReply, dict]] = {}
+    seen_digests: set[str] = set()
+    seen_keys: set[tuple] = set()
+    for index, (filename, data, digest) in candidates.items():
+        if digest in known or digest in seen_digests:
+            continue
+        try:
+            result = parsed[index] or parse_source(data, filename)
+        except IngestError:
+            continue
+        values = result.to_contract()
+        key = _identity(values)
+        if key in seen_keys:
+            continue  # a later version of a file in this batch: a revision, one by one
+        seen_digests.add(digest)
+        seen_keys.add(key)
+        new[index] = (filename, data, digest, result, values)
+    new = _without_revisions(new)
+    if not new:
+        return {}
+
+    _warm_caches([item[4] for item in new.values()], ctx)
+    ctx.defer_creation = True
+    try:
+        derived = {
+            index: derive(Reply(status=ctx.new_status), values, ctx)
+            for index, (_, _, _, _, values) in new.items()
+        }
+        ctx.flush_pending()
+    finally:
+        ctx.defer_creation = False
+    Reply.objects.bulk_create([d.reply for d in derived.values()])
+    ReplyAgency.objects.bulk_create([link for d in derived.values() for link in d.agency_links])
+    ReplyMember.objects.bulk_create([link for d in derived.values() for link in d.member_links])
+    Commitment.objects.bulk_create([c for d in derived.values() for c in d.commitments])
+    Citation.objects.bulk_create([c for d in derived.values() for c in d.citations])
+    Reply.themes.through.objects.bulk_create(
+        [
+            Reply.themes.through(reply_id=d.reply.pk, theme_id=theme.pk)
+            for d in derived.values()
+            for theme in dict.fromkeys(d.themes)
+        ]
+    )
+    sources = Source.objects.bulk_create(
+        [
+            Source(
+                reply=derived[index].reply,
+                revision=1,
+                content=data,
+                filename=filename[:255],
+                encoding=result.encoding,
+                sha256=digest,
+                size=len(data),
+                parsed=values,
+                channel=ctx.channel,
+                uploaded_by=ctx.user,
+                uploaded_by_name=ctx.who,
+            )
+            for index, (filename, data, digest, result, values) in new.items()
+        ]
+    )
+    ChangeRecord.objects.bulk_create(
+        [
+            ChangeRecord(
+                reply=source.reply,
+                action=ChangeRecord.Action.CREATED,
+                changes={},
+                source=source,
+                user=ctx.user,
+                user_name=ctx.who,
+            )
+            for source in sources
+        ]
+    )
+    return {
+        index: IngestOutcome(
+            filename=filename,
+            status="created",
+            reply_id=derived[index].reply.pk,
+            title=derived[index].reply.title,
+            warnings=list(result.warnings),
+        )
+        for index, (filename, _, _, result, _) in new.items()
+    }
+
+
+def _without_revisions(new: dict[int, tuple]) -> dict[int, tuple]:
+    """Drop the documents that would revise a stored reply (same 索引号, or same letter for
+    documents without one): those go one by one."""
+    index_nos = [item[4]["index_no"] for item in new.values() if item[4].get("index_no")]
+    taken = set(Reply.objects.filter(index_no__in=index_nos).values_list("index_no", flat=True))
+    letters = {
+        (item[4]["session"], item[4]["proposal_number"])
+        for item in new.values()
+        if not item[4].get("index_no")
+    }
+    unindexed = set(
+        Reply.objects.filter(
+            index_no__isnull=True,
+            session_name__in=[session for session, _ in letters if session],
+            proposal_number__in=[number for _, number in letters if number],
+        ).values_list("session_name", "proposal_number")
+    )
+
+    def is_new(values: dict) -> bool:
+        if values.get("index_no"):
+            return values["index_no"] not in taken
+        return (values["session"], values["proposal_number"]) not in unindexed
+
+    return {index: item for index, item in new.items() if is_new(item[4])}
+
+
+def _identity(values: dict[str, Any]) -> tuple:
+    """What makes two documents versions of one reply (as find_existing matches them)."""
+    if values.get("index_no"):
+        return ("index_no", values["index_no"])
+    return (
+        "letter",
+        values.get("session"),
+        values.get("proposal_number"),
+        values.get("role"),
+        values.get("sender"),
+    )
+
+
+def _warm_caches(all_values: list[dict[str, Any]], ctx: Context) -> None:
+    """Load, in a few queries, the stored entities a batch will point at, so that what is not
+    in the caches afterwards is known to be new."""
+    members = {name.strip() for v in all_values for name in v.get("members") or [] if name}
+    for member in Member.objects.filter(name__in=members):
+        ctx.members.setdefault((member.name, member.region), member)
+    sessions = {v["session"].strip() for v in all_values if v.get("session")}
+    for session in Session.objects.filter(name__in=sessions):
+        ctx.sessions.setdefault((session.name, session.region), session)
+    numbers = {v["proposal_number"].strip() for v in all_values if v.get("proposal_number")}
+    for proposal in Proposal.objects.filter(
+        session__name__in=sessions, number__in=numbers
+    ).select_related("session"):
+        ctx.proposals.setdefault(
+            (proposal.session.name, proposal.session.region, proposal.number), proposal
+        )
+    themes = {name for v in all_values for name in split_themes(v.get("theme"))}
+    for theme in Theme.objects.filter(name__in=themes):
+        ctx.themes.setdefault(theme.name, theme)
+    genres = {v["genre"].strip() for v in all_values if v.get("genre")}
+    for genre in Genre.objects.filter(name__in=genres):
+        ctx.genres.setdefault(genre.name, genre)
+    titles = {
+        (item.get("title") or "").strip()[:500]
+        for v in all_values
+        for item in v.get("citations") or []
+    }
+    for document in CitedDocument.objects.filter(title__in=titles):
+        ctx.documents.setdefault(document.title, document)

@@ -80,9 +80,9 @@ def archive_counts() -> dict[str, int]:
 
 
 def test_connection_lost_inside_apply_values_keeps_whole_replies_only(db, tmp_path, monkeypatch):
-    """The database goes away after a reply, its agencies and members were written but before
-    its themes, citations and source: none of that file remains, the files before it are
-    whole, and running the same command again finishes the job."""
+    """Committed a file at a time: the database goes away after a reply, its agencies and
+    members were written but before its commitments, citations and source: none of that file
+    remains, the files before it are whole, and running the same command again finishes."""
     import replies.ingest as ingest_module
 
     for name, data in seed_variants(5):
@@ -90,18 +90,18 @@ def test_connection_lost_inside_apply_values_keeps_whole_replies_only(db, tmp_pa
     call_command("ingest", *(str(tmp_path / f"variant-{i:04d}.txt") for i in range(2)))
     after_two = archive_counts()
 
-    real_split_themes = ingest_module.split_themes
+    real_bulk_create = ingest_module.Commitment.objects.bulk_create
 
-    def drop_connection(theme):
+    def drop_connection(*args, **kwargs):
         assert Reply.objects.filter(index_no__endswith="10002").exists()  # rows were written
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(ingest_module, "split_themes", drop_connection)
+    monkeypatch.setattr(ingest_module.Commitment.objects, "bulk_create", drop_connection)
     with pytest.raises(CommandError, match=r"connection lost while storing .*variant-0002\.txt"):
-        call_command("ingest", str(tmp_path), "--quiet")
+        call_command("ingest", str(tmp_path), "--quiet", "--batch-size", "1")
     assert archive_counts() == after_two
 
-    monkeypatch.setattr(ingest_module, "split_themes", real_split_themes)
+    monkeypatch.setattr(ingest_module.Commitment.objects, "bulk_create", real_bulk_create)
     call_command("ingest", str(tmp_path), "--quiet")
     counts = archive_counts()
     assert counts["Reply"] == counts["Source"] == counts["ChangeRecord"] == 5
@@ -109,6 +109,33 @@ def test_connection_lost_inside_apply_values_keeps_whole_replies_only(db, tmp_pa
     assert counts["Commitment"] == 5 * after_two["Commitment"] // 2
     index_numbers = list(Reply.objects.values_list("index_no", flat=True))
     assert len(set(index_numbers)) == 5
+
+
+def test_connection_lost_after_a_bulk_batch_was_written_keeps_nothing_of_it(
+    db, tmp_path, monkeypatch
+):
+    """Committed a batch at a time: the database goes away after the batch's replies, links
+    and sources were inserted but before the batch committed — none of it remains, and the
+    rerun stores every file once."""
+    from replies.models import ChangeRecord
+
+    for name, data in seed_variants(6):
+        (tmp_path / name).write_bytes(data)
+    real_bulk_create = ChangeRecord.objects.bulk_create
+
+    def drop_connection(*args, **kwargs):
+        assert Source.objects.count() == 6  # the batch was written
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ChangeRecord.objects, "bulk_create", drop_connection)
+    with pytest.raises(CommandError, match="connection lost"):
+        call_command("ingest", str(tmp_path), "--quiet")
+    assert archive_counts()["Reply"] == archive_counts()["Source"] == 0
+
+    monkeypatch.setattr(ChangeRecord.objects, "bulk_create", real_bulk_create)
+    call_command("ingest", str(tmp_path), "--quiet")
+    counts = archive_counts()
+    assert counts["Reply"] == counts["Source"] == counts["ChangeRecord"] == 6
 
 
 def _server_url(database: str) -> str:
@@ -441,9 +468,12 @@ def test_upload_whose_database_write_fails_leaves_nothing(db, monkeypatch):
     assert Reply.objects.count() == Source.objects.count() == 1
     assert Proposal.objects.count() == ReplyMember.objects.count() == 1
 
-    calls["n"] = 0
     third = _zip(dict(seed_variants(4)[2:]))
-    with pytest.raises(OperationalError) as raised:
+
+    def failing_bulk(*args, **kwargs):
+        raise OperationalError("could not write to file: No space left on device")
+
+    monkeypatch.setattr(Source.objects, "bulk_create", failing_bulk)
+    with pytest.raises(OperationalError):
         list(ingest_many(expand_upload("more.zip", third), Context(user_name="clerk")))
-    assert raised.value.archive_filename.endswith("variant-0003.txt")
     assert Reply.objects.count() == Source.objects.count() == 1  # the batch left nothing

@@ -266,3 +266,68 @@ def test_reindex_rebuilds_vectors_without_reparsing(seed_reply):
     assert reply.title == "人工改过的标题"  # fields untouched
     assert all(getattr(reply, column) for column in VECTOR_COLUMNS)
     assert "人工" in reply.search_title and "明月" in reply.search_bigrams
+
+
+def _stored_archive() -> dict:
+    """Every reply's values and links by title, as the archive holds them."""
+    from replies.ingest import current_values
+
+    archive = {}
+    for reply in Reply.objects.all():
+        archive[reply.title] = {
+            "values": current_values(reply),
+            "agencies": list(
+                reply.agency_links.order_by("role", "position").values_list(
+                    "agency__name", "role", "position", "name_as_written"
+                )
+            ),
+            "members": list(reply.member_links.order_by("position").values_list("member__label")),
+            "themes": sorted(reply.themes.values_list("name", flat=True)),
+            "proposal": (reply.proposal.session.label, reply.proposal.number)
+            if reply.proposal
+            else None,
+            "genre": reply.genre_entity.name if reply.genre_entity else None,
+            "sources": list(reply.sources.values_list("revision", "sha256", "encoding")),
+            "history": list(reply.changes.values_list("action", "user_name")),
+            # Not search_words: segmentation learns names as the archive grows, so the words
+            # depend on what the process met before; bigrams and title do not.
+            "vectors": (reply.search_bigrams, reply.search_title),
+            "public": reply.public_body_text,
+        }
+    return archive
+
+
+def test_batched_and_one_by_one_ingest_store_the_same_archive(db):
+    items = [(path.name, path.read_bytes()) for path in fixture_documents()]
+    bulk = list(ingest_many(items, Context(user_name="tests"), batch_size=50))
+    assert {o.status for o in bulk} == {"created"}
+    batched = _stored_archive()
+    for model in (ChangeRecord, Source, Citation, Commitment, Reply, Proposal, Member, Session):
+        model.objects.all().delete()
+    one_by_one = list(ingest_many(items, Context(user_name="tests"), batch_size=1))
+    assert {o.status for o in one_by_one} == {"created"}
+    assert _stored_archive() == batched
+
+
+def test_a_batch_with_a_revision_and_a_repeat_stores_each_once(db):
+    seed = (FIXTURES / SEED_FILE).read_bytes()
+    revised = seed.replace("明炬".encode(), "明亮".encode())
+    items = [("a.txt", seed), ("b.txt", seed), ("c.txt", revised)]
+    outcomes = list(ingest_many(items, Context(), batch_size=10))
+    assert [o.status for o in outcomes] == ["created", "unchanged", "updated"]
+    reply = Reply.objects.get()
+    assert reply.signer == "明亮"
+    assert list(reply.sources.order_by("revision").values_list("filename", flat=True)) == [
+        "a.txt",
+        "c.txt",
+    ]
+
+
+def test_parse_workers_give_the_same_outcomes(db, tmp_path):
+    items = [(path.name, path.read_bytes()) for path in fixture_documents()[:6]]
+    items.append(("empty.txt", b""))
+    items.append(("garbage.html", b"\x00\x01" * 40))
+    outcomes = list(ingest_many(items, Context(), workers=1, batch_size=4))
+    assert [o.status for o in outcomes] == ["created"] * 6 + ["failed", "failed"]
+    assert "empty" in outcomes[6].reason
+    assert Reply.objects.count() == 6

@@ -13,7 +13,17 @@ __all__ = [
     "ParsedReply",
     "Section",
     "parse_document",
+    "parse_or_reason",
 ]
+
+
+def parse_or_reason(data: bytes, filename: str | None = None) -> ParsedReply | str:
+    """The parse, or why there is none (the ParseError's message). For worker processes:
+    a plain value crosses a process boundary more simply than an exception."""
+    try:
+        return parse_document(data, filename)
+    except ParseError as exc:
+        return str(exc)
 
 
 def parse_document(data: bytes, filename: str | None = None) -> ParsedReply:
