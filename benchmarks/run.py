@@ -333,27 +333,34 @@ def _ingest_worker(corpus: str, start: int, stop: int, step: int, offset: int, q
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     retry: list[int] = []
-    mine = [
+    # Streamed, never listed: a worker holding its share of a 1M corpus would need gigabytes.
+    mine = (
         (index, item)
         for index, item in enumerate(gen.read_corpus(Path(corpus), start, stop), start)
         if (index - start) % step == offset
-    ]
-    position = 0
+    )
+    current: list[int] = []  # the index of the document being ingested
+
+    def items():
+        for index, item in mine:
+            current[:] = [index]
+            yield item
+
     began = time.perf_counter()
-    while position < len(mine):
-        # ingest_many stops at a database error (a deadlock between the workers, say);
-        # the document is retried by the parent and the worker goes on after it.
-        ctx = Context(user_name="benchmark")
-        batch = mine[position:]
+    while True:
+        # ingest_many stops at a database error (a deadlock between the workers, say); the
+        # document is retried by the parent and this worker goes on with the next one.
+        current.clear()
         try:
-            for outcome in ingest_many([item for _, item in batch], ctx):
+            for outcome in ingest_many(items(), Context(user_name="benchmark")):
                 counts[outcome.status] += 1
                 if not outcome.ok:
                     reasons[outcome.reason[:80]] += 1
-                position += 1
+            break
         except DatabaseError:
-            retry.append(mine[position][0])
-            position += 1
+            if not current:
+                raise
+            retry.append(current[0])
     queue.put(
         {
             "counts": dict(counts),
