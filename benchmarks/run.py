@@ -106,19 +106,22 @@ class Config:
 # =========================================================================== database
 
 
-def _bench_name(name: str) -> str:
-    return name if name.endswith("_bench") else f"{name}_bench"
+def _bench_name(name: str, suffix: str = "") -> str:
+    base = name if name.endswith("_bench") else f"{name}_bench"
+    return base + suffix
 
 
-def prepare_database(url: str | None, *, recreate: bool) -> dict:
-    """Create (or reuse) the benchmark database; return its Django DATABASES entry."""
+def prepare_database(url: str | None, *, recreate: bool, suffix: str = "") -> dict:
+    """Create (or reuse) the benchmark database; return its Django DATABASES entry.
+
+    `suffix` keeps a smoke run (`_smoke`) from recreating a kept full-size database."""
     import psycopg
 
     if url:
         import dj_database_url
 
         settings = dj_database_url.parse(url, conn_max_age=60)
-        settings["NAME"] = _bench_name(settings["NAME"])
+        settings["NAME"] = _bench_name(settings["NAME"], suffix)
         admin = {
             "host": settings.get("HOST") or None,
             "port": settings.get("PORT") or None,
@@ -132,7 +135,7 @@ def prepare_database(url: str | None, *, recreate: bool) -> dict:
         host, port = ensure_server(data_dir)
         settings = {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": "archive_bench",
+            "NAME": _bench_name("archive", suffix),
             "USER": "postgres",
             "PASSWORD": "",
             "HOST": host,
@@ -1042,13 +1045,30 @@ def phase_http(config: Config, db: dict, queries, filter_sets) -> dict:
 # =========================================================================== report
 
 
+def weighted_percentile(pairs: list[tuple[float, float]], q: float) -> float:
+    """Percentile of (value, weight) pairs: the smallest value with ≥ q% of the weight at or
+    below it."""
+    if not pairs:
+        return float("nan")
+    ordered = sorted(pairs)
+    total = sum(weight for _, weight in ordered)
+    running = 0.0
+    for value, weight in ordered:
+        running += weight
+        if running >= total * q / 100 - 1e-9:
+            return value
+    return ordered[-1][0]
+
+
 def summarise(samples: list[Sample], names: set[str] | None = None) -> dict:
+    """Percentiles of a request drawn uniformly from the mix: every case weighs the same,
+    however many times it ran (slow cases stop repeating early)."""
     chosen = [s for s in samples if names is None or s.query in names]
-    values = [ms for s in chosen for ms in s.ms]
+    pairs = [(ms, 1 / len(s.ms)) for s in chosen for ms in s.ms]
     return {
-        "p50": percentile(values, 50),
-        "p95": percentile(values, 95),
-        "p99": percentile(values, 99),
+        "p50": weighted_percentile(pairs, 50),
+        "p95": weighted_percentile(pairs, 95),
+        "p99": weighted_percentile(pairs, 99),
         "timeouts": sum(s.note == "timeout" for s in chosen),
     }
 
@@ -1348,11 +1368,23 @@ def run_benchmark(config: Config, *, database_label: str, db_for_http: dict) -> 
     }
     stem = config.out_dir / f"results-n{config.n}{'-smoke' if config.smoke else ''}"
     stem.with_suffix(".md").write_text(render_report(report) + "\n", encoding="utf-8")
+    stem.with_suffix(".json").write_text(
+        json.dumps(report, default=_jsonable, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     if explain:
         stem.with_suffix(".explain.txt").write_text(explain, encoding="utf-8")
     if not config.keep:
         shutil.rmtree(corpus, ignore_errors=True)
     return report
+
+
+def _jsonable(value: Any) -> Any:
+    """Samples and queries as plain dicts, for the results file."""
+    if hasattr(value, "__dataclass_fields__"):
+        return vars(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(type(value).__name__)
 
 
 def _progress(message: str) -> None:
@@ -1391,9 +1423,10 @@ def main(argv: list[str] | None = None) -> dict:
     if args.use_current_database:
         label = "current"
     else:
-        bench_db = prepare_database(url, recreate=False)
+        suffix = "_smoke" if args.smoke else ""
+        bench_db = prepare_database(url, recreate=False, suffix=suffix)
         if not (args.keep and _kept_database_matches(bench_db, config)):
-            bench_db = prepare_database(url, recreate=True)
+            bench_db = prepare_database(url, recreate=True, suffix=suffix)
         label = f"{'DATABASE_URL' if url else 'embedded'} server, database {bench_db['NAME']}"
         os.environ["BENCH_DATABASE"] = json.dumps(bench_db)
         os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"

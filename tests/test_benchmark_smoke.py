@@ -2,7 +2,7 @@
 database, asserting its machine-readable last line.
 
 Small N on purpose: ingest runs at a few dozen replies/s on this 2-core machine (see
-docs/benchmarks.md), so the 2,000 replies of `make bench-smoke` take about two minutes;
+docs/benchmarks.md), so the 2,000 replies of `make bench-smoke` take about 100 s;
 200 replies exercise every phase (generation, parse, one- and two-process ingest, the query
 mix against floor and naive, gunicorn under wrk or the Python load, sizes) in ~30 s.
 """
