@@ -55,7 +55,10 @@ messages: install
 	$(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'benchmarks/*'
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
+# The benchmark (docs/benchmarks.md). tantivy is an optional BM25 reference, not an app
+# dependency; wrk drives the HTTP test when installed (apt-get install wrk), else Python threads.
 bench: install
+	@$(BIN)/python -c "import tantivy" 2>/dev/null || $(BIN)/python -m pip install --quiet tantivy || true
 	$(BIN)/python benchmarks/run.py --n $(N) $(if $(KEEP),--keep,)
 
 bench-smoke: install

@@ -1,0 +1,1 @@
+"""Benchmark harness: a corpus generator (`generate`) and the runner (`run`). Not part of the app."""
