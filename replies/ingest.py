@@ -926,11 +926,29 @@ def _store_batch(
                     raise
             return [done[index] for index in range(len(batch))]
 
-    try:
-        return store(bulk=len(batch) > 1)
-    except (DataError, IntegrityError):
-        ctx.forget_cached()
-        return store(bulk=False)
+    for attempt in range(BATCH_RETRIES):
+        try:
+            return store(bulk=len(batch) > 1)
+        except (DataError, IntegrityError):
+            ctx.forget_cached()
+            return store(bulk=False)
+        except OperationalError as exc:
+            # Two writers creating the same names in different orders can deadlock; the
+            # whole batch was rolled back, so it is simply done again.
+            if _sqlstate(exc) not in RETRYABLE_STATES or attempt == BATCH_RETRIES - 1:
+                raise
+            ctx.forget_cached()
+    raise AssertionError("unreachable")
+
+
+#: Deadlock and serialization failure: PostgreSQL asks for the transaction to be redone.
+RETRYABLE_STATES = {"40P01", "40001"}
+BATCH_RETRIES = 4
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    cause = exc.__cause__ or exc
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
 
 
 def _bulk_store(

@@ -331,3 +331,28 @@ def test_parse_workers_give_the_same_outcomes(db, tmp_path):
     assert [o.status for o in outcomes] == ["created"] * 6 + ["failed", "failed"]
     assert "empty" in outcomes[6].reason
     assert Reply.objects.count() == 6
+
+
+def test_a_deadlocked_batch_is_done_again(db, monkeypatch):
+    import psycopg
+    from django.db import OperationalError
+
+    import replies.ingest as ingest_module
+
+    real = ingest_module._bulk_store
+    calls = {"n": 0}
+
+    def deadlock_once(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            error = OperationalError("deadlock detected")
+            error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "_bulk_store", deadlock_once)
+    items = [(path.name, path.read_bytes()) for path in fixture_documents()[:4]]
+    outcomes = list(ingest_many(items, Context(), batch_size=10))
+    assert [o.status for o in outcomes] == ["created"] * 4
+    assert calls["n"] == 2
+    assert Reply.objects.count() == 4
