@@ -203,7 +203,13 @@ def find_existing(values: dict[str, Any], sha256: str | None = None) -> Reply | 
     (sender, session, proposal number, role).
     """
     if sha256:
-        source = Source.objects.filter(sha256=sha256).select_related("reply").first()
+        source = (
+            Source.objects.filter(sha256=sha256)
+            .order_by("pk")
+            .select_related("reply")
+            .defer(*(f"reply__{column}" for column in search.VECTOR_COLUMNS))
+            .first()
+        )
         if source is not None:
             return source.reply
     replies = Reply.objects.defer(*search.VECTOR_COLUMNS)
@@ -672,7 +678,13 @@ class Preview:
 def preview_source(data: bytes, filename: str) -> Preview:
     """Parse and compare with the archive without writing anything (the admin's review step)."""
     digest = sha256_of(data)
-    known = Source.objects.filter(sha256=digest).select_related("reply").first()
+    known = (
+        Source.objects.filter(sha256=digest)
+        .order_by("pk")
+        .select_related("reply")
+        .defer(*(f"reply__{column}" for column in search.VECTOR_COLUMNS))
+        .first()
+    )
     if known is not None:
         return Preview(filename, digest, None, existing=known.reply, unchanged=True)
     try:
@@ -689,7 +701,12 @@ def _ingest(
     data: bytes, filename: str, ctx: Context, parsed: ParsedReply | IngestError | None = None
 ) -> IngestOutcome:
     digest = sha256_of(data)
-    known = Source.objects.filter(sha256=digest).values_list("reply_id", "reply__title").first()
+    known = (
+        Source.objects.filter(sha256=digest)
+        .order_by("pk")
+        .values_list("reply_id", "reply__title")
+        .first()
+    )
     if known is not None:
         return IngestOutcome(
             filename=filename, status="unchanged", reply_id=known[0], title=known[1]
@@ -963,10 +980,11 @@ def _bulk_store(
     for index, (filename, data) in enumerate(batch):
         if not isinstance(data, IngestError) and not isinstance(parsed[index], IngestError):
             candidates[index] = (filename, data, sha256_of(data))
+    # order_by(): the default ordering would join every reply to sort by its date.
     known = set(
-        Source.objects.filter(
-            sha256__in=[digest for _, _, digest in candidates.values()]
-        ).values_list("sha256", flat=True)
+        Source.objects.filter(sha256__in=[digest for _, _, digest in candidates.values()])
+        .order_by()
+        .values_list("sha256", flat=True)
     )
     new: dict[int, tuple[str, bytes, str, ParsedReply, dict]] = {}
     seen_digests: set[str] = set()
