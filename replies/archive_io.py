@@ -57,12 +57,13 @@ from .models import (
     Reply,
     ReplyAgency,
     ReplyMember,
+    SearchEntry,
     Session,
     Source,
     Theme,
     regional_label,
 )
-from .search import VECTOR_COLUMNS
+from .search import VECTOR_COLUMNS, search_entry
 
 FORMAT_NAME = "reply-archive-dump"
 FORMAT_VERSION = 1
@@ -101,6 +102,7 @@ MODELS_KEEPING_IDS: tuple[type[models.Model], ...] = (
 )
 #: Every table a restore writes, children first: the order rows are deleted in.
 ARCHIVE_TABLES: tuple[type[models.Model], ...] = (
+    SearchEntry,  # derived: rebuilt on import, never dumped
     ChangeRecord,
     Source,
     Citation,
@@ -699,6 +701,8 @@ class _Restorer:
         self.documents: dict[str, int] = {}
         self.reply_ids: set[int] = set()
         self.source_ids: dict[tuple[int, int], int] = {}
+        #: Matching vectors of replies read but not yet stored, for their search entries.
+        self.vectors: dict[int, Any] = {}
 
     # -- helpers
 
@@ -823,8 +827,8 @@ class _Restorer:
             reply.genre_entity_id = self._lookup(self.genres, links["genre"], "genre", where)
         vectors = stored_search_vectors(reply, resolver)
         reply.search_words = vectors.words
-        reply.search_bigrams = vectors.bigrams
-        reply.search_title = vectors.title
+        # The matching vectors go to the reply's search entry, once its links are stored.
+        self.vectors[reply.pk] = vectors
         if reply.pk in self.reply_ids:
             raise ArchiveError(f"{where}: reply id {reply.pk} appears twice")
         self.reply_ids.add(reply.pk)
@@ -888,6 +892,27 @@ class _Restorer:
         Reply.themes.through.objects.bulk_create(theme_links)
         Commitment.objects.bulk_create(commitments)
         Citation.objects.bulk_create(citations)
+        agencies_of: dict[int, list] = {}
+        for link in agency_links:
+            agencies_of.setdefault(link.reply_id, []).append((link.agency_id, link.role))
+        themes_of: dict[int, list] = {}
+        for link in theme_links:
+            themes_of.setdefault(link.reply_id, []).append(link.theme_id)
+        members_of: dict[int, list] = {}
+        for link in member_links:
+            members_of.setdefault(link.reply_id, []).append(link.member_id)
+        SearchEntry.objects.bulk_create(
+            [
+                search_entry(
+                    reply,
+                    self.vectors.pop(reply.pk),
+                    agency_links=agencies_of.get(reply.pk, []),
+                    theme_ids=themes_of.get(reply.pk, []),
+                    member_ids=members_of.get(reply.pk, []),
+                )
+                for reply, _, _ in batch
+            ]
+        )
         return len(batch)
 
     def sources(self) -> None:

@@ -12,22 +12,10 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
-    Agency,
-    AgencyAlias,
-    Genre,
-    Kind,
-    Member,
-    Reply,
-    ReplyAgency,
-    ReplyMember,
-    Role,
-    Session,
-    Theme,
-)
+from .models import Agency, AgencyAlias, Genre, Kind, Member, Reply, Session, Theme
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_VALUES_PER_FACET = 20
@@ -96,44 +84,46 @@ def resolve_agencies(names: list[str]) -> list[int]:
     return list(dict.fromkeys(ids[name] for name in names))
 
 
+def _no_orm_filtering(queryset: QuerySet, name: str, value: Any) -> QuerySet:
+    # Search runs in SQL over SearchEntry (see ReplyFilter.conditions); the FilterSet defines
+    # and validates the parameters.
+    return queryset
+
+
 class ReplyFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_nothing", max_length=200, label=_("检索词"))
+    """The search parameters: their form, their validation (a bad value is a ValidationError
+    naming the parameter), the names resolved to ids, and the SQL conditions they mean on the
+    search entry `e` (replies_searchentry)."""
+
+    q = django_filters.CharFilter(method=_no_orm_filtering, max_length=200, label=_("检索词"))
     title_only = django_filters.BooleanFilter(
-        method="filter_nothing", widget=forms.CheckboxInput, label=_("仅检索标题")
+        method=_no_orm_filtering, widget=forms.CheckboxInput, label=_("仅检索标题")
     )
     sort = django_filters.ChoiceFilter(
-        method="filter_nothing",
+        method=_no_orm_filtering,
         choices=[("relevance", _("相关度")), ("newest", _("最新")), ("oldest", _("最早"))],
         empty_label=None,
         label=_("排序"),
     )
-    page = django_filters.NumberFilter(method="filter_nothing", min_value=1, max_value=MAX_PAGE)
-
-    agency = NamesFilter(method="filter_agency", label=_("机构（任意角色）"))
-    lead_agency = NamesFilter(method="filter_lead_agency", label=_("主办单位"))
-    co_agency = NamesFilter(method="filter_co_agency", label=_("协办单位"))
-    theme = NamesFilter(method="filter_theme", label=_("主题分类"))
-    genre = NamesFilter(method="filter_genre", label=_("体裁分类"))
+    page = django_filters.NumberFilter(method=_no_orm_filtering, min_value=1, max_value=MAX_PAGE)
+    agency = NamesFilter(method=_no_orm_filtering, label=_("机构（任意角色）"))
+    lead_agency = NamesFilter(method=_no_orm_filtering, label=_("主办单位"))
+    co_agency = NamesFilter(method=_no_orm_filtering, label=_("协办单位"))
+    theme = NamesFilter(method=_no_orm_filtering, label=_("主题分类"))
+    genre = NamesFilter(method=_no_orm_filtering, label=_("体裁分类"))
     kind = django_filters.MultipleChoiceFilter(
-        field_name="kind", choices=Kind.choices, distinct=False, label=_("类型")
+        method=_no_orm_filtering, choices=Kind.choices, label=_("类型")
     )
-    session = NamesFilter(method="filter_session", label=_("会议"))
+    session = NamesFilter(method=_no_orm_filtering, label=_("会议"))
     year = django_filters.MultipleChoiceFilter(
-        field_name="year", choices=[], method="filter_year", distinct=False, label=_("年份")
+        method=_no_orm_filtering, choices=[], label=_("年份")
     )
-    member = NamesFilter(method="filter_member", label=_("委员/代表"))
+    member = NamesFilter(method=_no_orm_filtering, label=_("委员/代表"))
     reply_category = django_filters.MultipleChoiceFilter(
-        field_name="reply_category",
-        choices=[(c, c) for c in "ABCD"],
-        distinct=False,
-        label=_("答复类别"),
+        method=_no_orm_filtering, choices=[(c, c) for c in "ABCD"], label=_("答复类别")
     )
-    date_from = django_filters.DateFilter(
-        field_name="sort_date", lookup_expr="gte", label=_("起始日期")
-    )
-    date_to = django_filters.DateFilter(
-        field_name="sort_date", lookup_expr="lte", label=_("截止日期")
-    )
+    date_from = django_filters.DateFilter(method=_no_orm_filtering, label=_("起始日期"))
+    date_to = django_filters.DateFilter(method=_no_orm_filtering, label=_("截止日期"))
 
     #: Parameters that are facets (each a filter that facet counting can leave out).
     FACETS = (
@@ -148,110 +138,88 @@ class ReplyFilter(django_filters.FilterSet):
         "member",
         "reply_category",
     )
+    #: Facets named by name in the URL, and how their names become ids.
+    _RESOLVERS = {
+        "agency": lambda names: resolve_agencies(names),
+        "lead_agency": lambda names: resolve_agencies(names),
+        "co_agency": lambda names: resolve_agencies(names),
+        "theme": lambda names: _resolve(names, Theme, _("主题")),
+        "genre": lambda names: _resolve(names, Genre, _("体裁")),
+        "session": lambda names: resolve_labelled(names, Session, _("会议")),
+        "member": lambda names: resolve_labelled(names, Member, _("委员/代表")),
+    }
 
     class Meta:
         model = Reply
         fields: list[str] = []
 
-    def __init__(self, data=None, *args, exclude_facet: str | None = None, **kwargs):
-        # The public never sees drafts or withdrawn replies, whoever builds this FilterSet.
+    def __init__(self, data=None, *args, **kwargs):
         kwargs["queryset"] = Reply.objects.published()
         super().__init__(data, *args, **kwargs)
-        self.exclude_facet = exclude_facet
         self.filters["year"].extra["choices"] = [(str(y), str(y)) for y in range(1949, 2101)]
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        """Every filter except the text query (the search engine applies that) and
-        `exclude_facet` (facet counting leaves a facet's own selection out)."""
-        for name, value in self.form.cleaned_data.items():
-            if name == self.exclude_facet:
-                continue
-            queryset = self.filters[name].filter(queryset, value)
-        return queryset
-
-    # Filters with a method do their own work; these are read by the search engine instead.
-    def filter_nothing(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset
-
-    def _agency_role(self, queryset: QuerySet, names: list[str], role: str | None) -> QuerySet:
-        if not names:
-            return queryset
-        links = ReplyAgency.objects.filter(
-            reply=OuterRef("pk"), agency_id__in=resolve_agencies(names)
-        )
-        if role:
-            links = links.filter(role=role)
-        return queryset.filter(Exists(links))
-
-    def filter_agency(self, queryset, name, value):
-        return self._agency_role(queryset, value, None)
-
-    def filter_lead_agency(self, queryset, name, value):
-        return self._agency_role(queryset, value, Role.LEAD)
-
-    def filter_co_agency(self, queryset, name, value):
-        return self._agency_role(queryset, value, Role.CO)
-
-    def filter_theme(self, queryset, name, value):
-        if not value:
-            return queryset
-        ids = _resolve(value, Theme, _("主题"))
-        through = Reply.themes.through
-        return queryset.filter(
-            Exists(through.objects.filter(reply=OuterRef("pk"), theme_id__in=ids))
-        )
-
-    def filter_genre(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(genre_entity_id__in=_resolve(value, Genre, _("体裁")))
-
-    def filter_session(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(session_id__in=resolve_labelled(value, Session, _("会议")))
-
-    def filter_member(self, queryset, name, value):
-        if not value:
-            return queryset
-        ids = resolve_labelled(value, Member, _("委员/代表"))
-        return queryset.filter(
-            Exists(ReplyMember.objects.filter(reply=OuterRef("pk"), member_id__in=ids))
-        )
-
-    def filter_year(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(year__in=[int(v) for v in value])
+        self.ids: dict[str, list[int]] = {}
 
     def clean_values(self) -> dict[str, Any]:
-        """Validated parameters; raises ValidationError naming the bad parameter."""
+        """Validated parameters, with every name resolved to ids (in `self.ids`); raises a
+        ValidationError naming each bad parameter."""
         if not self.form.is_valid():
             raise ValidationError(
                 {field: [str(e) for e in errors] for field, errors in self.form.errors.items()}
             )
-        # Resolve names now so an unknown value is reported as a bad parameter, not a 500.
         errors = {}
-        for facet, model, label, resolve in (
-            ("theme", Theme, _("主题"), _resolve),
-            ("genre", Genre, _("体裁"), _resolve),
-            ("session", Session, _("会议"), resolve_labelled),
-            ("member", Member, _("委员/代表"), resolve_labelled),
-        ):
-            if self.form.cleaned_data.get(facet):
+        for facet, resolve in self._RESOLVERS.items():
+            names = self.form.cleaned_data.get(facet)
+            if names:
                 try:
-                    resolve(self.form.cleaned_data[facet], model, label)
-                except ValidationError as exc:
-                    errors[facet] = exc.messages
-        for facet in ("agency", "lead_agency", "co_agency"):
-            if self.form.cleaned_data.get(facet):
-                try:
-                    resolve_agencies(self.form.cleaned_data[facet])
+                    self.ids[facet] = resolve(names)
                 except ValidationError as exc:
                     errors[facet] = exc.messages
         if errors:
             raise ValidationError(errors)
         return self.form.cleaned_data
+
+    def conditions(self, *, without: tuple[str, ...] = ()) -> tuple[str, list]:
+        """SQL conditions on the search entry `e` for every filter except those in `without`
+        (facet counting leaves a facet's own selection out). Call clean_values() first."""
+        data = self.form.cleaned_data
+        sql: list[str] = ["e.published"]
+        params: list = []
+
+        def any_of(column: str, values: list) -> None:
+            sql.append(f"{column} = ANY(%s)")
+            params.append(list(values))
+
+        def overlaps(column: str, values: list) -> None:
+            sql.append(f"{column} && %s::bigint[]")
+            params.append(list(values))
+
+        if "agency" not in without and self.ids.get("agency"):
+            overlaps("e.agency_ids", self.ids["agency"])
+        if "lead_agency" not in without and self.ids.get("lead_agency"):
+            any_of("e.lead_agency_id", self.ids["lead_agency"])
+        if "co_agency" not in without and self.ids.get("co_agency"):
+            overlaps("e.co_agency_ids", self.ids["co_agency"])
+        if "theme" not in without and self.ids.get("theme"):
+            overlaps("e.theme_ids", self.ids["theme"])
+        if "member" not in without and self.ids.get("member"):
+            overlaps("e.member_ids", self.ids["member"])
+        if "session" not in without and self.ids.get("session"):
+            any_of("e.session_id", self.ids["session"])
+        if "genre" not in without and self.ids.get("genre"):
+            any_of("e.genre_id", self.ids["genre"])
+        if "kind" not in without and data.get("kind"):
+            any_of("e.kind", data["kind"])
+        if "year" not in without and data.get("year"):
+            any_of("e.year", [int(year) for year in data["year"]])
+        if "reply_category" not in without and data.get("reply_category"):
+            any_of("e.reply_category", data["reply_category"])
+        if data.get("date_from"):
+            sql.append("e.sort_date >= %s")
+            params.append(data["date_from"])
+        if data.get("date_to"):
+            sql.append("e.sort_date <= %s")
+            params.append(data["date_to"])
+        return " AND ".join(sql), params
 
     def active_filters(self) -> dict[str, list[str]]:
         """Facet parameters with values, as they appear in the URL."""
@@ -262,9 +230,3 @@ class ReplyFilter(django_filters.FilterSet):
             if value:
                 active[facet] = [str(v) for v in value]
         return active
-
-
-def has_any_filter(cleaned: dict[str, Any]) -> bool:
-    return any(cleaned.get(f) for f in ReplyFilter.FACETS) or bool(
-        cleaned.get("date_from") or cleaned.get("date_to")
-    )

@@ -33,6 +33,7 @@ from .models import (
     ReplyAgency,
     ReplyMember,
     Role,
+    SearchEntry,
     Session,
     Source,
     Theme,
@@ -326,6 +327,17 @@ class Derived:
     themes: list[Theme]
     commitments: list[Commitment]
     citations: list[Citation]
+    vectors: search.ReplyVectors
+
+    def search_entry(self) -> SearchEntry:
+        """The reply's search entry; call once the reply and the entities it links are saved."""
+        return search.search_entry(
+            self.reply,
+            self.vectors,
+            agency_links=[(link.agency.pk, link.role) for link in self.agency_links],
+            theme_ids=[theme.pk for theme in self.themes],
+            member_ids=[link.member.pk for link in self.member_links],
+        )
 
 
 def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None:
@@ -349,6 +361,7 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     ReplyMember.objects.bulk_create(derived.member_links)
     Commitment.objects.bulk_create(derived.commitments)
     Citation.objects.bulk_create(derived.citations)
+    derived.search_entry().save()
 
 
 def derive(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> Derived:
@@ -404,8 +417,6 @@ def derive(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> Derived:
     ]
     vectors = search.build_vectors(_indexed_text(reply, values, resolver, region))
     reply.search_words = vectors.words
-    reply.search_bigrams = vectors.bigrams
-    reply.search_title = vectors.title
 
     agency_links = []
     if lead_agency is not None:
@@ -453,7 +464,7 @@ def derive(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> Derived:
                 doc_no_as_written=doc_no,
             )
         )
-    return Derived(reply, agency_links, member_links, themes, commitments, citations)
+    return Derived(reply, agency_links, member_links, themes, commitments, citations, vectors)
 
 
 def _reading_region(values: dict[str, Any]) -> str:
@@ -478,6 +489,41 @@ def stored_search_vectors(reply: Reply, resolver: AgencyResolver) -> search.Repl
     if not region and reply.sender_agency is not None:
         region = reply.sender_agency.region
     return search.build_vectors(_indexed_text(reply, values, resolver, region))
+
+
+def rebuild_search_entries(replies: list[Reply], resolver: AgencyResolver) -> None:
+    """Recompute the word vectors and search entries of stored replies from their values and
+    links as they are (reindex after an indexing change; archive import)."""
+    from django.db.models import Prefetch
+
+    ids = [reply.pk for reply in replies]
+    links = (
+        Reply.objects.filter(pk__in=ids)
+        .only("id")
+        .prefetch_related(
+            Prefetch("agency_links", ReplyAgency.objects.only("reply_id", "agency_id", "role")),
+            Prefetch("member_links", ReplyMember.objects.only("reply_id", "member_id")),
+            Prefetch("themes", Theme.objects.only("id")),
+        )
+    )
+    by_id = {reply.pk: reply for reply in links}
+    entries = []
+    for reply in replies:
+        vectors = stored_search_vectors(reply, resolver)
+        reply.search_words = vectors.words
+        linked = by_id[reply.pk]
+        entries.append(
+            search.search_entry(
+                reply,
+                vectors,
+                agency_links=[(a.agency_id, a.role) for a in linked.agency_links.all()],
+                theme_ids=[t.pk for t in linked.themes.all()],
+                member_ids=[m.member_id for m in linked.member_links.all()],
+            )
+        )
+    Reply.objects.bulk_update(replies, ["search_words"])
+    SearchEntry.objects.filter(reply_id__in=ids).delete()
+    SearchEntry.objects.bulk_create(entries)
 
 
 def _region_from_title(title: str | None) -> str:
@@ -1029,6 +1075,7 @@ def _bulk_store(
             for theme in dict.fromkeys(d.themes)
         ]
     )
+    SearchEntry.objects.bulk_create([d.search_entry() for d in derived.values()])
     sources = Source.objects.bulk_create(
         [
             Source(

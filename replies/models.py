@@ -288,10 +288,8 @@ class Reply(models.Model):
     #: Fields a clerk corrected by hand; reparse leaves them alone.
     corrected_fields = ArrayField(models.CharField(max_length=50), default=list, blank=True)
 
-    # Search columns, computed at write time by replies.search.
+    # Ranking vector, computed at write time by replies.search (matching lives in SearchEntry).
     search_words = SearchVectorField(null=True, editable=False)
-    search_bigrams = SearchVectorField(null=True, editable=False)
-    search_title = SearchVectorField(null=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -310,10 +308,6 @@ class Reply(models.Model):
             )
         ]
         indexes = [
-            GinIndex(fields=["search_words"], name="reply_search_words_gin"),
-            GinIndex(fields=["search_bigrams"], name="reply_search_bigrams_gin"),
-            GinIndex(fields=["search_title"], name="reply_search_title_gin"),
-            models.Index(fields=["-sort_date", "-id"], name="reply_sort_date"),
             models.Index(fields=["status", "-sort_date", "-id"], name="reply_status_sort"),
             models.Index(fields=["doc_no"], name="reply_doc_no"),
         ]
@@ -329,6 +323,59 @@ class Reply(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class SearchEntry(models.Model):
+    """A reply as search sees it: one narrow row of what search matches, filters, counts and
+    orders by. Written with the reply by the ingest service (replies.search.search_entry).
+
+    Narrow on purpose: a common term matches half the archive, and counting, ordering and
+    faceting those matches reads each one's row. Links are id arrays (GIN-indexed) so facets
+    need no joins; the vectors are stored out of line (the table's toast_tuple_target is set
+    low) and never read to match — a GIN index on a vector without positions needs no recheck.
+    `published` follows the reply's status through a database trigger, whatever changes it.
+    """
+
+    reply = models.OneToOneField(
+        Reply, primary_key=True, on_delete=models.CASCADE, related_name="search_entry"
+    )
+    published = models.BooleanField()
+    sort_date = models.DateField(null=True)
+    year = models.SmallIntegerField(null=True)
+    kind = models.CharField(max_length=20, blank=True)
+    reply_category = models.CharField(max_length=5, blank=True)
+    session_id = models.BigIntegerField(null=True)
+    genre_id = models.BigIntegerField(null=True)
+    lead_agency_id = models.BigIntegerField(null=True)
+    agency_ids = ArrayField(models.BigIntegerField(), default=list)  # any role
+    co_agency_ids = ArrayField(models.BigIntegerField(), default=list)
+    theme_ids = ArrayField(models.BigIntegerField(), default=list)
+    member_ids = ArrayField(models.BigIntegerField(), default=list)
+    #: Character bigrams (and ASCII words) of title, linked names and body, without positions.
+    bigrams = SearchVectorField()
+    #: The title's bigrams with positions: title-only search and the title's share of ranking.
+    title = SearchVectorField()
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["bigrams"], name="entry_bigrams_gin", condition=Q(published=True)),
+            GinIndex(fields=["title"], name="entry_title_gin", condition=Q(published=True)),
+            GinIndex(fields=["agency_ids"], name="entry_agencies_gin"),
+            GinIndex(fields=["co_agency_ids"], name="entry_co_agencies_gin"),
+            GinIndex(fields=["theme_ids"], name="entry_themes_gin"),
+            GinIndex(fields=["member_ids"], name="entry_members_gin"),
+            models.Index(
+                fields=["-sort_date", "-reply"],
+                name="entry_published_date",
+                condition=Q(published=True),
+            ),
+            models.Index(fields=["lead_agency_id"], name="entry_lead_agency"),
+            models.Index(fields=["session_id"], name="entry_session"),
+            models.Index(fields=["year"], name="entry_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"search entry of reply {self.reply_id}"
 
 
 class ReplyAgency(models.Model):

@@ -203,8 +203,9 @@ class IndexedText:
     body: str
 
 
-#: The Reply columns holding search vectors: derived, large, never shown.
-VECTOR_COLUMNS = ("search_words", "search_bigrams", "search_title")
+#: The Reply columns holding search vectors: derived, large, never shown. (Matching vectors
+#: live in SearchEntry.)
+VECTOR_COLUMNS = ("search_words",)
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,40 @@ def build_vectors(text: IndexedText) -> ReplyVectors:
         ),
         bigrams=lexeme_set_literal([*title_grams, *bigrams(linked), *bigrams(body)]),
         title=tsvector_literal([(title_grams, "A")]),
+    )
+
+
+def search_entry(
+    reply,
+    vectors: ReplyVectors,
+    *,
+    agency_links: Iterable[tuple[int, str]],
+    theme_ids: Iterable[int],
+    member_ids: Iterable[int],
+):
+    """The reply's SearchEntry (unsaved), from the reply's fields and its links' ids.
+
+    `agency_links` are (agency id, role) pairs. One builder for every path that writes a reply
+    (ingest one by one or in bulk, reindex, archive import), so they index alike."""
+    from .models import Reply, SearchEntry
+
+    links = list(agency_links)
+    return SearchEntry(
+        reply_id=reply.pk,
+        published=reply.status == Reply.Status.PUBLISHED,
+        sort_date=reply.sort_date,
+        year=reply.year,
+        kind=reply.kind or "",
+        reply_category=reply.reply_category or "",
+        session_id=reply.session_id,
+        genre_id=reply.genre_entity_id,
+        lead_agency_id=next((agency for agency, role in links if role == "lead"), None),
+        agency_ids=sorted({agency for agency, _ in links}),
+        co_agency_ids=[agency for agency, role in links if role == "co"],
+        theme_ids=sorted(set(theme_ids)),
+        member_ids=list(dict.fromkeys(member_ids)),
+        bigrams=vectors.bigrams,
+        title=vectors.title,
     )
 
 
@@ -379,8 +414,8 @@ PAGE_SIZE = 20
 #: count the newest 10,000.
 COUNT_CAP = 10_000
 #: Relevance is computed over the newest matches and the title matches, at most this many each.
-RANK_CAP = 2_000
-TITLE_CAP = 1_000
+RANK_CAP = 500
+TITLE_CAP = 500
 FACET_SIZE = 12
 
 # Marked for translation; templates translate them when shown.
@@ -451,7 +486,7 @@ def _cursor():
 
 @dataclass
 class _TextMatch:
-    """How a parsed query becomes SQL over `r` (replies_reply)."""
+    """How a parsed query becomes SQL over the search entry `e`."""
 
     parsed: ParsedQuery
     title_only: bool
@@ -474,62 +509,66 @@ class _TextMatch:
         if not self.active:
             return "TRUE", []
         if self.title_only:
-            return "r.search_title @@ %s::tsquery", [query_tsquery(self.parsed, weights="")]
-        # Stripped bigrams: phrases match by AND here (a phrase operator never matches a
-        # vector without positions) and are confirmed on the rows shown.
-        return "r.search_bigrams @@ %s::tsquery", [query_tsquery(self.parsed, phrase=False)]
+            return "e.title @@ %s::tsquery", [query_tsquery(self.parsed)]
+        # Bigrams without positions: phrases match by AND here (a phrase operator never
+        # matches a vector without positions) and are confirmed on the rows shown.
+        return "e.bigrams @@ %s::tsquery", [query_tsquery(self.parsed, phrase=False)]
 
-    def confirm(self) -> tuple[str, list]:
-        """SQL that is true when every quoted phrase is in the reply's text."""
+    def confirm(self, alias: str) -> tuple[str, list]:
+        """SQL true when every quoted phrase is in the text of reply `alias`.id."""
         if not self.needs_confirmation:
             return "TRUE", []
         checks = " AND ".join(
-            "strpos(lower(r.title || ' ' || r.public_body_text), %s) > 0" for _ in self.phrases
+            "strpos(lower(x.title || ' ' || x.public_body_text), %s) > 0" for _ in self.phrases
         )
-        return checks, list(self.phrases)
+        return (
+            f"EXISTS (SELECT 1 FROM replies_reply x WHERE x.id = {alias}.id AND {checks})",
+            list(self.phrases),
+        )
+
+    def title_any(self) -> str:
+        """Any term's bigrams adjacent in the title."""
+        return " | ".join(q for q in (term_tsquery(t, phrase=True) for t in self.parsed.terms) if q)
 
     def rank(self) -> tuple[str, list]:
-        """Title first (adjacent bigrams, the whole query as a phrase), then words in the title,
+        """Title first (adjacent bigrams; the whole query as a phrase), then words in the title,
         linked names and the body's opening. Both vectors are small, so this is cheap."""
-        title_any = " | ".join(
-            q for q in (term_tsquery(t, phrase=True) for t in self.parsed.terms) if q
-        )
+        title_any = self.title_any()
         title_all = query_tsquery(self.parsed, phrase=True)
         word_q = words_tsquery(self.parsed) or title_any
         return (
-            "2 * ts_rank_cd(COALESCE(r.search_title, ''::tsvector), %s::tsquery)"
-            " + CASE WHEN r.search_title @@ %s::tsquery THEN 1 ELSE 0 END"
+            "2 * ts_rank_cd(t.title, %s::tsquery)"
+            " + CASE WHEN t.title @@ %s::tsquery THEN 1 ELSE 0 END"
             " + ts_rank_cd(COALESCE(r.search_words, ''::tsvector), %s::tsquery, 1)",
             [title_any, title_all, word_q],
         )
 
 
-def _matched_sql(filtered_qs, match: _TextMatch, *, oldest_first: bool = False) -> tuple[str, list]:
-    """The matched replies (id, date), newest first (oldest first for that sort), capped:
-    the one set count, page and facets read."""
-    filtered_sql, filtered_params = filtered_qs.order_by().values("id").query.sql_with_params()
+#: What the matched set carries from each entry: everything counting, facets and ordering read.
+_MATCHED_COLUMNS = (
+    "e.reply_id AS id, e.sort_date, e.year, e.kind, e.reply_category, e.session_id, "
+    "e.genre_id, e.lead_agency_id, e.agency_ids, e.co_agency_ids, e.theme_ids, e.member_ids"
+)
+
+
+def _matched_sql(filterset, match: _TextMatch, without: tuple[str, ...] = ()) -> tuple[str, list]:
+    """The matched entries (capped; no order: counting and facets need none)."""
+    conditions, condition_params = filterset.conditions(without=without)
     where, where_params = match.where()
-    direction = "ASC NULLS LAST" if oldest_first else "DESC NULLS LAST"
-    id_direction = "ASC" if oldest_first else "DESC"
     sql = (
-        f"SELECT r.id, r.sort_date FROM replies_reply r "
-        f"WHERE r.id IN ({filtered_sql}) AND {where} "
-        f"ORDER BY r.sort_date {direction}, r.id {id_direction} LIMIT {COUNT_CAP + 1}"
+        f"SELECT {_MATCHED_COLUMNS} FROM replies_searchentry e "
+        f"WHERE {conditions} AND {where} LIMIT {COUNT_CAP + 1}"
     )
-    return sql, [*filtered_params, *where_params]
-
-
-def _title_any(parsed: ParsedQuery) -> str:
-    """Any term's bigrams adjacent in the title."""
-    return " | ".join(q for q in (term_tsquery(t, phrase=True) for t in parsed.terms) if q)
+    return sql, [*condition_params, *where_params]
 
 
 def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
     """The one search engine behind the search page, the API, exports and feeds.
 
     `params` is a QueryDict (or dict of lists). Raises django.core.exceptions.ValidationError
-    (a dict naming the bad parameters) for invalid input. One SQL statement evaluates the
-    match once and reads count, page and facets from it.
+    (a dict naming the bad parameters) for invalid input. One statement materialises the
+    matched search entries once and reads the count, the page and every facet from them; a
+    second one orders the whole match by date only when it is larger than the cap.
     """
     from .filters import ReplyFilter
 
@@ -542,38 +581,39 @@ def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
         sort = "newest"
     page = int(cleaned.get("page") or 1)
     match = _TextMatch(parsed, bool(cleaned.get("title_only")))
-    exact_ids = _exact_matches(query, filterset.qs)
+    exact_ids = _exact_matches(query, filterset)
 
-    ctes: list[str] = []
-    ctes_params: list = []
-    matched_sql, matched_params = _matched_sql(filterset.qs, match, oldest_first=sort == "oldest")
-    ctes.append(f"m AS MATERIALIZED ({matched_sql})")
-    ctes_params.extend(matched_params)
-
-    page_sql, page_params = _page_sql(match, sort, page, page_size)
-    facet_ctes, facet_ctes_params, facet_sql = _facet_sql(params, filterset, match)
+    matched_sql, matched_params = _matched_sql(filterset, match)
+    ctes = [f"m AS MATERIALIZED ({matched_sql})"]
+    ctes_params = list(matched_params)
+    facet_ctes, facet_params, facet_sql = _facet_sql(filterset, match)
     ctes.extend(facet_ctes)
-    ctes_params.extend(facet_ctes_params)
+    ctes_params.extend(facet_params)
+    page_sql, page_params = _page_from_matched(filterset, match, sort, page, page_size)
 
     with _cursor() as cursor:
         cursor.execute(
             "WITH " + ", ".join(ctes) + " "
-            "SELECT 'count', NULL, NULL, NULL, count(*)::float8 FROM m "
-            f"UNION ALL (SELECT 'page', p.id::text, p.ord::text, NULL, p.rank FROM ({page_sql}) p) "
+            "SELECT 'count', NULL, NULL, count(*)::float8 FROM m "
+            f"UNION ALL (SELECT 'page', p.id::text, p.ord::text, p.rank FROM ({page_sql}) p) "
             f"UNION ALL {facet_sql}",
             [*ctes_params, *page_params],
         )
         rows = cursor.fetchall()
-
-    count = int(next(row[4] for row in rows if row[0] == "count"))
-    page_rows = sorted((int(row[2]), int(row[1]), row[4]) for row in rows if row[0] == "page")
-    ranked = [(reply_id, rank) for _, reply_id, rank in page_rows]
+        count = int(next(row[3] for row in rows if row[0] == "count"))
+        if count > COUNT_CAP and sort != "relevance":
+            # The matched set holds an arbitrary 10,001; the newest (or oldest) of the whole
+            # match come from the date index.
+            ordered_sql, ordered_params = _ordered_page(filterset, match, sort, page, page_size)
+            cursor.execute(ordered_sql, ordered_params)
+            ranked = [(row[0], None) for row in cursor.fetchall()]
+        else:
+            page_rows = sorted(
+                (int(row[2]), int(row[1]), row[3]) for row in rows if row[0] == "page"
+            )
+            ranked = [(reply_id, rank) for _, reply_id, rank in page_rows]
     facets = _shape_facets(
-        [
-            (row[0], row[1], row[2], row[3], int(row[4]))
-            for row in rows
-            if row[0] not in ("count", "page")
-        ],
+        [(row[0], row[1], row[2], int(row[3])) for row in rows if row[0] not in ("count", "page")],
         filterset.active_filters(),
     )
     count_capped = count > COUNT_CAP
@@ -601,77 +641,99 @@ def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
     )
 
 
-def _page_sql(match: _TextMatch, sort: str, page: int, page_size: int) -> tuple[str, list]:
-    """The page's (id, rank, ord), read from `m`.
+def _page_from_matched(
+    filterset, match: _TextMatch, sort: str, page: int, page_size: int
+) -> tuple[str, list]:
+    """The page's (id, rank, ord), from the matched set `m`.
 
     Quoted phrases are confirmed in the text after ordering, row by row until the page is
     full (the filter sits above an already sorted subquery), so only the replies shown and
     the few skipped past are read."""
     offset = (page - 1) * page_size
-    confirm, confirm_params = match.confirm()
-    confirm_sql = (
-        "TRUE"
-        if confirm == "TRUE"
-        else f"EXISTS (SELECT 1 FROM replies_reply r WHERE r.id = c.id AND {confirm})"
-    )
+    confirm, confirm_params = match.confirm("c")
     if sort == "relevance" and match.active:
         rank_sql, rank_params = match.rank()
         if match.title_only:
             title_candidates, title_params = "", []
         else:
+            conditions, condition_params = filterset.conditions()
             title_candidates = (
-                " UNION (SELECT t.id FROM replies_reply t WHERE t.id IN (SELECT id FROM m)"
-                f" AND t.search_title @@ %s::tsquery LIMIT {TITLE_CAP})"
+                " UNION (SELECT e.reply_id FROM replies_searchentry e"
+                f" WHERE {conditions} AND e.title @@ %s::tsquery LIMIT {TITLE_CAP})"
             )
-            title_params = [_title_any(match.parsed)]
+            title_params = [*condition_params, match.title_any()]
         sql = f"""
             SELECT c.id, c.rank, row_number() OVER (
                 ORDER BY c.rank DESC, c.sort_date DESC NULLS LAST, c.id DESC) AS ord
             FROM (
-                SELECT r.id, r.sort_date, {rank_sql} AS rank
-                FROM replies_reply r
-                WHERE r.id IN ((SELECT id FROM m LIMIT {RANK_CAP}){title_candidates})
-                ORDER BY rank DESC, r.sort_date DESC NULLS LAST, r.id DESC
+                SELECT t.reply_id AS id, t.sort_date, {rank_sql} AS rank
+                FROM replies_searchentry t JOIN replies_reply r ON r.id = t.reply_id
+                WHERE t.reply_id IN (
+                    (SELECT id FROM m ORDER BY sort_date DESC NULLS LAST, id DESC
+                     LIMIT {RANK_CAP}){title_candidates})
+                ORDER BY rank DESC, t.sort_date DESC NULLS LAST, t.reply_id DESC
             ) c
-            WHERE {confirm_sql}
+            WHERE {confirm}
             ORDER BY c.rank DESC, c.sort_date DESC NULLS LAST, c.id DESC
             LIMIT %s OFFSET %s
         """
         return sql, [*rank_params, *title_params, *confirm_params, page_size, offset]
     direction = "ASC NULLS LAST" if sort == "oldest" else "DESC NULLS LAST"
     id_direction = "ASC" if sort == "oldest" else "DESC"
-    # `m` is already in this order and holds the dates: no join unless a phrase needs reading.
     sql = f"""
         SELECT c.id, NULL::float8 AS rank, row_number() OVER (
             ORDER BY c.sort_date {direction}, c.id {id_direction}) AS ord
-        FROM m c
-        WHERE {confirm_sql}
+        FROM (SELECT id, sort_date FROM m ORDER BY sort_date {direction}, id {id_direction}) c
+        WHERE {confirm}
         ORDER BY c.sort_date {direction}, c.id {id_direction}
         LIMIT %s OFFSET %s
     """
     return sql, [*confirm_params, page_size, offset]
 
 
-def _exact_matches(query: str, filtered_qs) -> list[int]:
+def _ordered_page(
+    filterset, match: _TextMatch, sort: str, page: int, page_size: int
+) -> tuple[str, list]:
+    """A page by date over the whole match, walking the date index: for a match this large
+    the first page is found within a few dozen entries."""
+    conditions, condition_params = filterset.conditions()
+    where, where_params = match.where()
+    confirm, confirm_params = match.confirm("c")
+    direction = "ASC NULLS LAST" if sort == "oldest" else "DESC NULLS LAST"
+    id_direction = "ASC" if sort == "oldest" else "DESC"
+    sql = f"""
+        SELECT c.id FROM (
+            SELECT e.reply_id AS id, e.sort_date FROM replies_searchentry e
+            WHERE {conditions} AND {where}
+            ORDER BY e.sort_date {direction}, e.reply_id {id_direction}
+        ) c
+        WHERE {confirm}
+        ORDER BY c.sort_date {direction}, c.id {id_direction}
+        LIMIT %s OFFSET %s
+    """
+    return sql, [
+        *condition_params,
+        *where_params,
+        *confirm_params,
+        page_size,
+        (page - 1) * page_size,
+    ]
+
+
+def _exact_matches(query: str, filterset) -> list[int]:
     kind = exact_lookup_kind(query)
     if kind is None:
         return []
     field, values = kind
-    return list(
-        filtered_qs.filter(**{f"{field}__in": values})
-        .order_by("-sort_date", "-id")
-        .values_list("id", flat=True)[:PAGE_SIZE]
-    )
-
-
-# Scalar facets read a column of the reply; link facets a many-to-many table.
-_SCALAR_FACETS = {
-    "kind": ("r.kind", None),
-    "year": ("r.year::text", None),
-    "reply_category": ("r.reply_category", None),
-    "session": ("r.session_id", ("replies_session", "label")),
-    "genre": ("r.genre_entity_id", ("replies_genre", "name")),
-}
+    conditions, params = filterset.conditions()
+    with _cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id FROM replies_reply r JOIN replies_searchentry e ON e.reply_id = r.id "
+            f"WHERE r.{field} = ANY(%s) AND {conditions} "
+            f"ORDER BY e.sort_date DESC NULLS LAST, r.id DESC LIMIT {PAGE_SIZE}",
+            [values, *params],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _facet_base_key(facet: str) -> str:
@@ -679,14 +741,16 @@ def _facet_base_key(facet: str) -> str:
     return "agencies" if facet in AGENCY_FACETS else facet
 
 
-def _facet_sql(params, filterset, match: _TextMatch) -> tuple[list[str], list, str]:
-    """CTEs and a UNION ALL of facet counts over the matched replies.
+_SCALAR_FACETS = ("kind", "year", "reply_category", "session", "genre")
+
+
+def _facet_sql(filterset, match: _TextMatch) -> tuple[list[str], list, str]:
+    """CTEs and a UNION ALL of facet counts (facet, value, label, count) over matched sets.
 
     Without selections every facet counts `m`. A facet with selected values is counted as if
     its own selection were not applied (so its alternatives stay visible, with counts): it
-    gets its own matched set, without that facet's filter."""
-    from .filters import ReplyFilter
-
+    gets its own matched set, without that facet's filter. Counting reads only the entries'
+    columns and id arrays — no joins until the labels of the values shown."""
     bases: dict[str, str] = {}
     ctes: list[str] = []
     ctes_params: list = []
@@ -694,15 +758,8 @@ def _facet_sql(params, filterset, match: _TextMatch) -> tuple[list[str], list, s
         key = _facet_base_key(facet)
         if key in bases:
             continue
-        if key == "agencies":
-            data = params.copy() if hasattr(params, "copy") else dict(params)
-            for name in AGENCY_FACETS:
-                data.pop(name, None)
-            without = ReplyFilter(data)
-        else:
-            without = ReplyFilter(params, exclude_facet=facet)
-        without.clean_values()
-        sql, sql_params = _matched_sql(without.qs, match)
+        without = AGENCY_FACETS if key == "agencies" else (facet,)
+        sql, sql_params = _matched_sql(filterset, match, without=without)
         name = f"m_{len(bases)}"
         bases[key] = name
         ctes.append(f"{name} AS MATERIALIZED ({sql})")
@@ -712,56 +769,89 @@ def _facet_sql(params, filterset, match: _TextMatch) -> tuple[list[str], list, s
         return bases.get(_facet_base_key(facet), "m")
 
     branches = []
-    for facet, (column, label_table) in _SCALAR_FACETS.items():
-        if label_table:
-            table, label = label_table
-            branches.append(
-                f"(SELECT '{facet}', t.{label}, t.{label}, NULL, count(*)::float8 "
-                f"FROM {base(facet)} m JOIN replies_reply r ON r.id = m.id "
-                f"JOIN {table} t ON t.id = {column} GROUP BY t.{label} "
-                f"ORDER BY count(*) DESC LIMIT 200)"
-            )
-        else:
-            branches.append(
-                f"(SELECT '{facet}', {column}, NULL, NULL, count(*)::float8 "
-                f"FROM {base(facet)} m JOIN replies_reply r ON r.id = m.id "
-                f"WHERE {column} IS NOT NULL AND {column} <> '' GROUP BY {column})"
-            )
-    branches.append(
-        "(SELECT 'agency', a.name, COALESCE(NULLIF(a.short_name, ''), a.name), ra.role, "
-        f"count(*)::float8 FROM {base('agency')} m "
-        "JOIN replies_replyagency ra ON ra.reply_id = m.id "
-        "JOIN replies_agency a ON a.id = ra.agency_id "
-        "GROUP BY GROUPING SETS ((a.name, a.short_name), (a.name, a.short_name, ra.role)))"
-    )
-    branches.append(
-        f"(SELECT 'theme', t.name, t.name, NULL, count(*)::float8 FROM {base('theme')} m "
-        "JOIN replies_reply_themes rt ON rt.reply_id = m.id "
-        "JOIN replies_theme t ON t.id = rt.theme_id GROUP BY t.name "
-        "ORDER BY count(*) DESC LIMIT 200)"
-    )
-    branches.append(
-        f"(SELECT 'member', mb.label, mb.label, NULL, count(*)::float8 FROM {base('member')} m "
-        "JOIN replies_replymember rm ON rm.reply_id = m.id "
-        "JOIN replies_member mb ON mb.id = rm.member_id GROUP BY mb.label "
-        "ORDER BY count(*) DESC LIMIT 200)"
-    )
+    # Scalar facets sharing a matched set are counted in one pass with GROUPING SETS.
+    by_base: dict[str, list[str]] = {}
+    for facet in _SCALAR_FACETS:
+        by_base.setdefault(base(facet), []).append(facet)
+    columns = {
+        "kind": "kind",
+        "year": "year",
+        "reply_category": "reply_category",
+        "session": "session_id",
+        "genre": "genre_id",
+    }
+    null_of = {
+        "kind": "NULL::text",
+        "year": "NULL::smallint",
+        "reply_category": "NULL::text",
+        "session_id": "NULL::bigint",
+        "genre_id": "NULL::bigint",
+    }
+    for source, facets in by_base.items():
+        sets = ", ".join(f"({columns[facet]})" for facet in facets)
+        grouped = {columns[facet] for facet in facets}
+        # Columns outside this pass's grouping sets are NULL: they are counted elsewhere.
+        selected = ", ".join(
+            column if column in grouped else f"{null_of[column]} AS {column}" for column in null_of
+        )
+        picks = " ".join(f"WHEN GROUPING({columns[facet]}) = 0 THEN '{facet}'" for facet in facets)
+        branches.append(
+            f"""(SELECT g.facet,
+                    COALESCE(g.kind, g.year::text, g.reply_category, s.label, gn.name),
+                    COALESCE(s.label, gn.name),
+                    g.n
+                 FROM (SELECT CASE {picks} END AS facet, {selected},
+                              count(*)::float8 AS n
+                       FROM {source} GROUP BY GROUPING SETS ({sets})) g
+                 LEFT JOIN replies_session s ON s.id = g.session_id
+                 LEFT JOIN replies_genre gn ON gn.id = g.genre_id
+                 WHERE COALESCE(g.kind, g.year::text, g.reply_category,
+                                g.session_id::text, g.genre_id::text, '') <> '')"""
+        )
+    for facet, expression, table, value, label in (
+        (
+            "agency",
+            "unnest(agency_ids)",
+            "replies_agency",
+            "t.name",
+            "COALESCE(NULLIF(t.short_name, ''), t.name)",
+        ),
+        (
+            "lead_agency",
+            "lead_agency_id",
+            "replies_agency",
+            "t.name",
+            "COALESCE(NULLIF(t.short_name, ''), t.name)",
+        ),
+        (
+            "co_agency",
+            "unnest(co_agency_ids)",
+            "replies_agency",
+            "t.name",
+            "COALESCE(NULLIF(t.short_name, ''), t.name)",
+        ),
+        ("theme", "unnest(theme_ids)", "replies_theme", "t.name", "t.name"),
+        ("member", "unnest(member_ids)", "replies_member", "t.label", "t.label"),
+    ):
+        branches.append(
+            f"""(SELECT '{facet}', {value}, {label}, c.n FROM (
+                    SELECT v, count(*)::float8 AS n
+                    FROM (SELECT {expression} AS v FROM {base(facet)}) x
+                    WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC LIMIT 200) c
+                 JOIN {table} t ON t.id = c.v)"""
+        )
     return ctes, ctes_params, " UNION ALL ".join(branches)
 
 
 def _shape_facets(rows, active: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
     buckets: dict[str, dict[str, FacetValue]] = {facet: {} for facet in FACET_LABELS}
-    for facet, value, label, role, count in rows:
-        if value is None:
+    for facet, value, label, count in rows:
+        if value is None or facet not in buckets:
             continue
         value = str(value)
-        if facet == "agency":
-            target = {None: "agency", "lead": "lead_agency", "co": "co_agency"}[role]
-        else:
-            target = facet
         if facet == "kind":
             label = gettext(KIND_LABELS.get(value, value))
-        buckets[target][value] = FacetValue(value=value, label=label or value, count=count)
+        buckets[facet][value] = FacetValue(value=value, label=label or value, count=count)
     facets: dict[str, list[FacetValue]] = {}
     for facet, values in buckets.items():
         selected = active.get(facet, [])
@@ -789,7 +879,7 @@ def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | Non
         Reply.objects.filter(id__in=ids)
         .select_related("lead_agency", "session")
         .prefetch_related(members_in_order())
-        .defer("search_words", "search_bigrams", "body_text")
+        .defer(*VECTOR_COLUMNS, "body_text")
     )
     by_id = {reply.id: reply for reply in replies}
     return [
@@ -874,18 +964,19 @@ def count_and_ids(params, *, limit: int, chunk: int = 500):
     cleaned = filterset.clean_values()
     parsed = parse_query((cleaned.get("q") or "").strip())
     match = _TextMatch(parsed, bool(cleaned.get("title_only")))
-    filtered_sql, filtered_params = filterset.qs.order_by().values("id").query.sql_with_params()
+    conditions, condition_params = filterset.conditions()
     where, where_params = match.where()
-    confirm, confirm_params = match.confirm()
-    base_where = f"r.id IN ({filtered_sql}) AND {where} AND {confirm}"
-    base_params = [*filtered_params, *where_params, *confirm_params]
+    confirm, confirm_params = match.confirm("e_id")
+    confirm = confirm.replace("e_id.id", "e.reply_id")
+    base_where = f"{conditions} AND {where} AND {confirm}"
+    base_params = [*condition_params, *where_params, *confirm_params]
     oldest = cleaned.get("sort") == "oldest"
     order = "ASC" if oldest else "DESC"
     # NULL dates sort as the earliest day, so keyset comparisons stay simple.
-    day = "COALESCE(r.sort_date, DATE '0001-01-01')"
+    day = "COALESCE(e.sort_date, DATE '0001-01-01')"
     with _cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM replies_reply r WHERE {base_where} "
+            f"SELECT count(*) FROM (SELECT 1 FROM replies_searchentry e WHERE {base_where} "
             f"LIMIT {limit + 1}) AS m",
             base_params,
         )
@@ -897,12 +988,13 @@ def count_and_ids(params, *, limit: int, chunk: int = 500):
         while remaining > 0:
             after, after_params = "TRUE", []
             if last is not None:
-                after = f"({day}, r.id) {'>' if oldest else '<'} (%s, %s)"
+                after = f"({day}, e.reply_id) {'>' if oldest else '<'} (%s, %s)"
                 after_params = list(last)
             with _cursor() as cursor:
                 cursor.execute(
-                    f"SELECT r.id, {day} FROM replies_reply r WHERE {base_where} AND {after} "
-                    f"ORDER BY {day} {order}, r.id {order} LIMIT %s",
+                    f"SELECT e.reply_id, {day} FROM replies_searchentry e "
+                    f"WHERE {base_where} AND {after} "
+                    f"ORDER BY {day} {order}, e.reply_id {order} LIMIT %s",
                     [*base_params, *after_params, min(chunk, remaining)],
                 )
                 rows = cursor.fetchall()

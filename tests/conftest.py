@@ -44,3 +44,9 @@ def seed_reply(samples):
     from replies.models import Reply
 
     return Reply.objects.get(index_no=SEED_INDEX_NO)
+
+
+def pytest_collection_modifyitems(config, items):
+    # Playwright's sync API leaves an event loop on the main thread until the session ends,
+    # and Django then refuses database work from "async" code: browser tests go last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

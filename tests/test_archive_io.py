@@ -168,11 +168,11 @@ def expected_vectors() -> dict[tuple, tuple[str, ...]]:
 def stored_vectors() -> dict[tuple, tuple[str, ...]]:
     from django.db import connection
 
-    from replies.search import VECTOR_COLUMNS
-
-    columns = ", ".join(f"{column}::text" for column in VECTOR_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {columns} FROM replies_reply")
+        cursor.execute(
+            "SELECT r.id, r.search_words::text, e.bigrams::text, e.title::text "
+            "FROM replies_reply r JOIN replies_searchentry e ON e.reply_id = r.id"
+        )
         by_id = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
     return {_reply_key(reply): by_id[reply.pk] for reply in Reply.objects.all()}
 
@@ -300,6 +300,7 @@ def test_every_reply_column_and_link_is_in_the_dump(lived_in_archive, tmp_path):
         "citations",
         "sources",
         "changes",
+        "search_entry",  # derived: rebuilt by import, compared in the round trip above
     }
     archived = {model for model in ARCHIVE_TABLES if not model._meta.auto_created}
     assert set(apps.get_app_config("replies").get_models()) == archived | set(NOT_ARCHIVED)

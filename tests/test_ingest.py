@@ -256,16 +256,42 @@ def test_parser_warnings_are_kept_on_the_reply(seed_reply):
 
 
 def test_reindex_rebuilds_vectors_without_reparsing(seed_reply):
-    from replies.search import VECTOR_COLUMNS
+    from replies.models import SearchEntry
 
-    Reply.objects.filter(pk=seed_reply.pk).update(
-        search_words=None, search_bigrams=None, search_title=None, title="人工改过的标题"
-    )
+    SearchEntry.objects.filter(reply=seed_reply).delete()
+    Reply.objects.filter(pk=seed_reply.pk).update(search_words=None, title="人工改过的标题")
     call_command("reindex")
     reply = Reply.objects.get(pk=seed_reply.pk)
     assert reply.title == "人工改过的标题"  # fields untouched
-    assert all(getattr(reply, column) for column in VECTOR_COLUMNS)
-    assert "人工" in reply.search_title and "明月" in reply.search_bigrams
+    assert reply.search_words
+    entry = SearchEntry.objects.get(reply=reply)
+    assert "人工" in entry.title and "明月" in entry.bigrams
+    assert entry.published and entry.year == 2024
+    assert len(entry.co_agency_ids) == 3 and entry.lead_agency_id == reply.lead_agency_id
+
+
+def _entry_by_name(reply) -> tuple:
+    """The reply's search entry with ids replaced by names (ids differ between runs)."""
+    from replies.models import Agency, Member, SearchEntry, Theme
+
+    entry = SearchEntry.objects.get(reply=reply)
+    agency = dict(Agency.objects.values_list("id", "name"))
+    member = dict(Member.objects.values_list("id", "label"))
+    theme = dict(Theme.objects.values_list("id", "name"))
+    return (
+        entry.published,
+        entry.sort_date,
+        entry.year,
+        entry.kind,
+        entry.reply_category,
+        agency.get(entry.lead_agency_id),
+        sorted(agency[i] for i in entry.agency_ids),
+        [agency[i] for i in entry.co_agency_ids],
+        sorted(theme[i] for i in entry.theme_ids),
+        [member[i] for i in entry.member_ids],
+        entry.bigrams,
+        entry.title,
+    )
 
 
 def _stored_archive() -> dict:
@@ -290,8 +316,8 @@ def _stored_archive() -> dict:
             "sources": list(reply.sources.values_list("revision", "sha256", "encoding")),
             "history": list(reply.changes.values_list("action", "user_name")),
             # Not search_words: segmentation learns names as the archive grows, so the words
-            # depend on what the process met before; bigrams and title do not.
-            "vectors": (reply.search_bigrams, reply.search_title),
+            # depend on what the process met before; the entry's vectors and links do not.
+            "entry": _entry_by_name(reply),
             "public": reply.public_body_text,
         }
     return archive

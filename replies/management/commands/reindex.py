@@ -1,4 +1,4 @@
-"""python manage.py reindex — recompute every reply's search vectors from its stored values.
+"""python manage.py reindex — recompute every reply's search vectors and search entry.
 
 Needed after a change to how text is indexed (a new vector, new segmentation rules, a user
 dictionary grown by many agencies and members); the replies' fields are not re-parsed."""
@@ -10,7 +10,7 @@ from django.db import transaction
 
 from replies import search
 from replies.agencies import AgencyResolver
-from replies.ingest import stored_search_vectors
+from replies.ingest import rebuild_search_entries
 from replies.models import Reply
 
 BATCH = 500
@@ -22,8 +22,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         search.load_dictionary_from_db()
         resolver = AgencyResolver()
-        total = Reply.objects.count()
-        done = 0
         ids = list(Reply.objects.order_by("id").values_list("id", flat=True))
         for start in range(0, len(ids), BATCH):
             with transaction.atomic():
@@ -32,12 +30,6 @@ class Command(BaseCommand):
                     .select_related("sender_agency")
                     .defer(*search.VECTOR_COLUMNS)
                 )
-                for reply in replies:
-                    vectors = stored_search_vectors(reply, resolver)
-                    reply.search_words = vectors.words
-                    reply.search_bigrams = vectors.bigrams
-                    reply.search_title = vectors.title
-                Reply.objects.bulk_update(replies, list(search.VECTOR_COLUMNS))
-            done += len(replies)
-            self.stdout.write(f"… {done}/{total}")
-        self.stdout.write(f"{done} replies reindexed")
+                rebuild_search_entries(replies, resolver)
+            self.stdout.write(f"… {min(start + BATCH, len(ids))}/{len(ids)}")
+        self.stdout.write(f"{len(ids)} replies reindexed")
