@@ -18,7 +18,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from . import queries
 from .models import Agency, Member, Reply, Session, Theme
-from .search import Hit, run_search
+from .search import Hit, cached_search
 
 api = NinjaAPI(
     title="答复档案库 API",
@@ -94,6 +94,9 @@ class SearchHitOut(Schema):
 class SearchOut(Schema):
     count: int
     count_capped: bool
+    #: True for quoted phrases: the count is of replies holding the phrase's characters in
+    #: pairs, an upper bound; every result listed contains the phrase itself.
+    count_approximate: bool
     page: int
     pages: int
     sort: str
@@ -259,10 +262,11 @@ def search(request: HttpRequest, params: Query[SearchParams]):
     """Full-text search (Chinese segmentation + character bigrams, Traditional folded to
     Simplified) with facets. `q` supports `"exact phrase"`, `OR` and `-exclude`; a 索引号 or
     文号 goes straight to its reply (`exact_match`). Without `q`, filtered replies newest first."""
-    results = run_search(request.GET)
+    results = cached_search(request.GET)
     return {
         "count": results.count,
         "count_capped": results.count_capped,
+        "count_approximate": results.count_approximate,
         "page": results.page,
         "pages": results.pages,
         "sort": results.sort,

@@ -2,19 +2,23 @@
 
 PostgreSQL's parser sees a run of Chinese characters as one word, so the archive segments
 text itself and hands PostgreSQL ready-made `tsvector` / `tsquery` literals (no text-search
-configuration, no contrib extension, independent of the server's locale). Three columns, each
-with a GIN index, each as small as its job allows (a reply's vectors are read for every
-candidate, so their size is search time):
+configuration, no contrib extension, independent of the server's locale).
 
-- `search_bigrams`: the set of character bigrams of every Chinese run, plus ASCII words and
+Matching, filtering, counting and faceting read one narrow row per reply, `SearchEntry`
+(its date, year, kind, session, genre, lead agency and id arrays of agencies, co-agencies,
+themes and members, kept published-or-not by a trigger), with two GIN-indexed vectors:
+
+- `bigrams`: the set of character bigrams of every Chinese run, plus ASCII words and
   numbers, over the title, the linked names and the whole body — without positions. It
   decides what matches: any substring of two or more characters is found whatever the
   segmenter did; one character is a prefix query (`'税':*`). No positions means no recheck.
-- `search_title`: the title's bigrams with positions: title-only search, exact phrases in
-  titles, and the title's part of the ranking.
-- `search_words`: words from rjieba (jieba-rs) with a user dictionary of agency names,
-  aliases, member names and domain terms, over the title (weight A), proposal title, members
-  and agencies (B) and the opening of the body (C), with positions: ranking.
+- `title`: the title's bigrams with positions: title-only search, exact phrases in titles,
+  and the title's part of the ranking.
+
+Ranking adds `Reply.search_words`: words from rjieba (jieba-rs) with a user dictionary of
+agency names, aliases, member names and domain terms, over the title (weight A), proposal
+title, members and agencies (B) and the opening of the body (C), with positions; it is read
+only for the few hundred candidates being ranked.
 
 Both sides fold Traditional to Simplified (OpenCC) and full-width ASCII to half-width. A quoted
 phrase matches by its bigrams and is confirmed in the text for the replies shown; its counts are
@@ -23,6 +27,8 @@ then marked approximate.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
 import unicodedata
@@ -639,6 +645,43 @@ def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
         exact_match=exact_match,
         count_approximate=match.needs_confirmation,
     )
+
+
+def _param_items(params) -> list[tuple[str, list[str]]]:
+    lists = params.lists() if hasattr(params, "lists") else params.items()
+    return sorted((key, [str(v) for v in values]) for key, values in lists)
+
+
+def cached_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
+    """`run_search`, remembered under the database snapshot it would read.
+
+    PostgreSQL's current snapshot (`pg_current_snapshot()`) changes whenever a transaction
+    that wrote anything ends, so results cached under one snapshot are exactly what a search
+    under that snapshot returns: no invalidation to get wrong, and each process may keep its
+    own cache. Inside a transaction that has written (an admin action, a test), its own
+    uncommitted changes are not in the key, so the cache is bypassed."""
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    seconds = settings.ARCHIVE_SEARCH_CACHE_SECONDS
+    if seconds <= 0:
+        return run_search(params, page_size=page_size)
+    with _cursor() as cursor:
+        cursor.execute("SELECT pg_current_snapshot()::text, txid_current_if_assigned()")
+        snapshot, own_xid = cursor.fetchone()
+    if own_xid is not None:
+        return run_search(params, page_size=page_size)
+    # Facet labels are translated, so the language is part of the answer.
+    identity = json.dumps(
+        [snapshot, get_language(), page_size, _param_items(params)], ensure_ascii=False
+    )
+    key = "search:" + hashlib.sha256(identity.encode()).hexdigest()
+    results = cache.get(key)
+    if results is None:
+        results = run_search(params, page_size=page_size)
+        cache.set(key, results, seconds)
+    return results
 
 
 def _page_from_matched(

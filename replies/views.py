@@ -17,7 +17,7 @@ from . import queries
 from .exports import csv_rows, jsonl_rows
 from .models import Member, Reply, Session, Theme
 from .redaction import contains_contact_details
-from .search import FACET_LABELS, count_and_ids, exact_lookup_kind, run_search
+from .search import FACET_LABELS, cached_search, count_and_ids, exact_lookup_kind
 
 
 @require_GET
@@ -42,7 +42,7 @@ def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) 
     `fixed` holds a filter an entity page imposes (e.g. agency=…), shown but not removable.
     """
     try:
-        results = run_search(params)
+        results = cached_search(params)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         return {"errors": errors, "results": None}

@@ -96,3 +96,13 @@ def test_openapi_schema_documents_every_endpoint(client):
     assert schema["openapi"].startswith("3.")
     paths = set(schema["paths"])
     assert {"/api/search", "/api/replies/{index_no}", "/api/agencies", "/api/members"} <= paths
+
+
+def test_phrase_counts_are_flagged_approximate_in_api_and_page(client):
+    phrase = client.get("/api/search", {"q": '"孵化"'}).json()
+    assert phrase["count"] == 1 and phrase["count_approximate"] is True
+    words = client.get("/api/search", {"q": "孵化"}).json()
+    assert words["count_approximate"] is False
+    page = client.get("/search/", {"q": '"孵化"'}).content.decode()
+    assert "共 约 1 件" in page
+    assert "共 1 件" in client.get("/search/", {"q": "孵化"}).content.decode()

@@ -161,6 +161,18 @@ ARCHIVE_PENDING_UPLOAD_DAYS = int(os.environ.get("ARCHIVE_PENDING_UPLOAD_DAYS", 
 ARCHIVE_EXPORT_ANON_LIMIT = int(os.environ.get("ARCHIVE_EXPORT_ANON_LIMIT", 5000))
 ARCHIVE_EXPORT_STAFF_LIMIT = int(os.environ.get("ARCHIVE_EXPORT_STAFF_LIMIT", 1_000_000))
 
+# Search results are remembered per database snapshot (replies/search.py, `cached_search`):
+# a commit anywhere changes the snapshot, so a cached answer is never stale; this only bounds
+# how long an unused one lingers. 0 turns the cache off. Each process keeps its own.
+ARCHIVE_SEARCH_CACHE_SECONDS = int(os.environ.get("ARCHIVE_SEARCH_CACHE_SECONDS", 600))
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "archive",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("ARCHIVE_CACHE_ENTRIES", 500))},
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,6 +6,7 @@ from django import template
 from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from replies.rendering import render_blocks
 
@@ -62,6 +63,10 @@ def structured(text: str) -> SafeString:
 def count_label(results) -> str:
     if results.count_capped:
         return format_html("{}+", f"{results.count:,}")
+    if results.count_approximate and results.count:
+        # A quoted phrase is checked word for word only on the replies shown; the count is of
+        # replies holding its characters, so say it is an upper bound.
+        return gettext("约 %(n)s") % {"n": f"{results.count:,}"}
     return f"{results.count:,}"
 
 

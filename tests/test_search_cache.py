@@ -1,0 +1,64 @@
+"""The search cache (`cached_search`): repeats are served from memory, and a commit anywhere
+makes the next search read the database again, so a cached answer is never stale."""
+
+import pytest
+from django.db import connection, transaction
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+
+from replies.ingest import Context, set_status
+from replies.models import Reply
+from replies.search import cached_search
+from tests.conftest import FIXTURES, SEED_FILE, SEED_INDEX_NO, _ingest
+
+
+@pytest.fixture
+def committed_seed(transactional_db):
+    _ingest([FIXTURES / SEED_FILE])
+    return Reply.objects.get(index_no=SEED_INDEX_NO)
+
+
+def test_repeat_is_served_from_cache_until_a_commit(committed_seed, django_assert_num_queries):
+    params = QueryDict("q=孵化")
+    first = cached_search(params)
+    assert first.count == 1
+    # The snapshot is read; nothing else.
+    with django_assert_num_queries(1):
+        again = cached_search(QueryDict("q=孵化"))
+    assert again.count == 1
+    assert [hit.reply.index_no for hit in again.hits] == [SEED_INDEX_NO]
+
+    set_status(committed_seed, Reply.Status.WITHDRAWN, Context(user_name="tests"))
+    assert cached_search(params).count == 0
+    set_status(committed_seed, Reply.Status.PUBLISHED, Context(user_name="tests"))
+    assert cached_search(params).count == 1
+
+
+def test_parameters_and_language_are_part_of_the_key(committed_seed):
+    from django.utils import translation
+
+    assert cached_search(QueryDict("q=孵化")).count == 1
+    assert cached_search(QueryDict("q=孵化&year=1999")).count == 0
+    with translation.override("en"):
+        english = cached_search(QueryDict("q=孵化")).facets["kind"]
+    with translation.override("zh-hans"):
+        chinese = cached_search(QueryDict("q=孵化")).facets["kind"]
+    assert english[0].label != chinese[0].label
+
+
+def test_a_transaction_that_wrote_sees_its_own_change(committed_seed):
+    params = QueryDict("q=孵化")
+    assert cached_search(params).count == 1
+    with transaction.atomic():
+        set_status(committed_seed, Reply.Status.WITHDRAWN, Context(user_name="tests"))
+        assert cached_search(params).count == 0
+        transaction.set_rollback(True)
+    assert cached_search(params).count == 1
+
+
+def test_cache_off_runs_every_search(committed_seed, settings):
+    settings.ARCHIVE_SEARCH_CACHE_SECONDS = 0
+    cached_search(QueryDict("q=孵化"))
+    with CaptureQueriesContext(connection) as queries:
+        cached_search(QueryDict("q=孵化"))
+    assert any("replies_searchentry" in query["sql"] for query in queries.captured_queries)
