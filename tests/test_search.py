@@ -170,3 +170,12 @@ def test_snippet_marks_matches_and_escapes():
     assert "&lt;b&gt;" in html
     assert html.count("<mark>") == 2
     assert "<b>" not in html
+
+
+def test_snippet_folds_width_and_traditional_in_place():
+    # Full-width digits match a half-width query, Traditional text a Simplified query, and the
+    # marks land on the original characters.
+    html = snippet("截至２０２４年，共認定孵化機構３家。", parse_query("2024 孵化机构"))
+    assert "<mark>２０２４</mark>" in html
+    assert "<mark>孵化機構</mark>" in html
+    assert snippet("（二）推进孵化工作", parse_query("(二)")).startswith("<mark>（二）</mark>")

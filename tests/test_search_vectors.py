@@ -38,3 +38,31 @@ def test_build_vectors_weights_title_linked_body(db):
             ],
         )
         assert cursor.fetchone() == (True, True, True)
+
+
+def test_search_entry_keeps_vectors_out_of_line_and_small_columns_plain(samples):
+    """Counting and facets read every matched entry's small columns: they must be stored
+    plain (never compressed), while the vectors leave the row."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attstorage FROM pg_attribute "
+            "WHERE attrelid = 'replies_searchentry'::regclass AND attnum > 0"
+        )
+        storage = dict(cursor.fetchall())
+        cursor.execute(
+            "SELECT count(*) FROM replies_searchentry WHERE pg_column_compression(agency_ids) "
+            "IS NOT NULL OR pg_column_compression(member_ids) IS NOT NULL"
+        )
+        compressed = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT pg_relation_size(reltoastrelid) FROM pg_class "
+            "WHERE oid = 'replies_searchentry'::regclass"
+        )
+        out_of_line_bytes = cursor.fetchone()[0]
+    for column in ("agency_ids", "co_agency_ids", "theme_ids", "member_ids", "kind"):
+        assert storage[column] == "p", column
+    assert storage["bigrams"] == "x"
+    assert compressed == 0
+    assert out_of_line_bytes > 0  # three replies' vectors already went to TOAST
