@@ -122,11 +122,20 @@ def split_names(text: str, *, titled: bool = False) -> list[str] | None:
     return names or None
 
 
+# Endings no personal name has: `公安部：`, `区应急局：` greet an agency (a co-handling opinion
+# is addressed to the lead agency) although 公 and 区 are surnames.
+_AGENCY_ADDRESSEE_RE = re.compile(
+    r"(?:局|委|厅|部|办|办公室|委员会|政府|中心|署|联|公司|集团|医院|法院|检察院|海关)$"
+)
+
+
 def addressee_persons(addressee: str) -> list[str] | None:
     """Names when the salutation greets individual members or deputies, else None."""
     addressee = addressee.removesuffix("：").strip()
     addressee = re.sub(r"(?:委员|代表)等[0-9一二三四五六七八九十]{0,3}[位名]?$", "委员", addressee)
     titled = bool(re.search(r"(?:委员|代表)(?:们)?$", addressee))
+    if not titled and len(addressee) >= 3 and _AGENCY_ADDRESSEE_RE.search(addressee):
+        return None
     if not _PERSON_TITLE_RE.search(addressee.removesuffix("：")) and not is_person_name(addressee):
         return None
     return split_names(addressee, titled=titled)
