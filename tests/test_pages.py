@@ -148,3 +148,27 @@ def test_language_switch_to_english_and_back(client):
 def test_chinese_is_the_default_whatever_the_browser_says(client):
     html = text_of(client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
     assert 'lang="zh-CN"' in html
+
+
+def test_cited_by_lists_other_published_replies_newest_first(client):
+    from replies.models import Citation
+    from replies.queries import related_replies
+
+    seed = Reply.objects.get(index_no=SEED_INDEX_NO)
+    citation = seed.citations.get(document__doc_no="渝府办发〔2021〕142号")
+    others = list(Reply.objects.exclude(pk=seed.pk).order_by("sort_date"))
+    assert len(others) == 2
+    for position, other in enumerate(others):
+        Citation.objects.create(reply=other, document=citation.document, position=90 + position)
+        # Citing the same document twice still lists the reply once.
+        Citation.objects.create(reply=other, document=citation.document, position=95 + position)
+
+    citing = related_replies(seed).citing[citation.document_id]
+    assert [r.pk for r in citing] == [r.pk for r in reversed(others)]
+    assert related_replies(seed, limit=1).citing[citation.document_id] == [others[-1]]
+
+    others[-1].status = Reply.Status.WITHDRAWN
+    others[-1].save()
+    assert [r.pk for r in related_replies(seed).citing[citation.document_id]] == [others[0].pk]
+    page = client.get(seed.get_absolute_url()).content.decode()
+    assert others[0].title in page and others[-1].title not in page
