@@ -682,27 +682,42 @@ def ingest_source(
     Atomic: a file that fails leaves no rows behind.
     """
     ctx = ctx or Context()
-    try:
-        with transaction.atomic():
-            outcome = _ingest(data, filename, ctx, parsed)
-            if outcome.reply_id and (corrections or status):
-                reply = Reply.objects.get(pk=outcome.reply_id)
-                if corrections:
-                    correct_reply(reply, corrections, ctx)
-                if status:
-                    set_status(reply, status, ctx)
-            return outcome
-    except IngestError as exc:
-        return IngestOutcome(filename=filename, status="failed", reason=str(exc))
-    except (DataError, IntegrityError) as exc:
-        # The file's savepoint is rolled back; objects cached during it may be gone too.
-        ctx.forget_cached()
-        detail = str(exc).splitlines()[0]
-        if isinstance(exc, IntegrityError):
-            reason = f"与档案中已有的答复冲突（例如索引号重复），未保存 (conflicts with a stored reply): {detail}"
-        else:
-            reason = f"数据库拒绝了这份文件 (database refused it): {detail}"
-        return IngestOutcome(filename=filename, status="failed", reason=reason)
+    for attempt in range(RACE_RETRIES):
+        try:
+            with transaction.atomic():
+                outcome = _ingest(data, filename, ctx, parsed)
+                if outcome.reply_id and (corrections or status):
+                    reply = Reply.objects.get(pk=outcome.reply_id)
+                    if corrections:
+                        correct_reply(reply, corrections, ctx)
+                    if status:
+                        set_status(reply, status, ctx)
+                return outcome
+        except IngestError as exc:
+            return IngestOutcome(filename=filename, status="failed", reason=str(exc))
+        except (DataError, IntegrityError) as exc:
+            # The file's savepoint is rolled back; objects cached during it may be gone too.
+            ctx.forget_cached()
+            if isinstance(exc, IntegrityError) and attempt < RACE_RETRIES - 1:
+                # Another writer (a second ingest, an upload) created the same member,
+                # proposal or cited document between our look-up and our insert; it is
+                # committed and visible now, so the file is simply done again.
+                continue
+            detail = str(exc).splitlines()[0]
+            if isinstance(exc, IntegrityError):
+                reason = (
+                    "与档案中已有的答复冲突（例如索引号重复），未保存 "
+                    f"(conflicts with a stored reply): {detail}"
+                )
+            else:
+                reason = f"数据库拒绝了这份文件 (database refused it): {detail}"
+            return IngestOutcome(filename=filename, status="failed", reason=reason)
+    raise AssertionError("unreachable")
+
+
+#: Attempts at one file when a unique constraint fails: a name created meanwhile by another
+#: writer succeeds on the second; a real conflict fails every time and is reported.
+RACE_RETRIES = 3
 
 
 @dataclass

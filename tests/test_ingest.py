@@ -382,3 +382,47 @@ def test_a_deadlocked_batch_is_done_again(db, monkeypatch):
     assert [o.status for o in outcomes] == ["created"] * 4
     assert calls["n"] == 2
     assert Reply.objects.count() == 4
+
+
+def test_a_name_created_meanwhile_by_another_writer_is_retried_not_failed(db, monkeypatch):
+    """Two writers (two ingest processes, an upload during an import) may both find a new
+    member missing and both insert it; the second insert fails on the unique constraint once
+    the first commits. The file is then done again and finds the name."""
+    from django.db import IntegrityError
+
+    import replies.ingest as service
+
+    real_ingest = service._ingest
+    calls = []
+
+    def first_attempt_races(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError(
+                'duplicate key value violates unique constraint "member_unique_in_region"'
+            )
+        return real_ingest(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_ingest", first_attempt_races)
+    seed = FIXTURES / SEED_FILE
+    outcome = ingest_source(seed.read_bytes(), seed.name, Context(user_name="tests"))
+    assert outcome.status == "created" and len(calls) == 2
+    assert Reply.objects.count() == 1
+
+
+def test_a_real_conflict_still_fails_with_its_reason(db, monkeypatch):
+    from django.db import IntegrityError
+
+    import replies.ingest as service
+
+    def always_conflicts(*args, **kwargs):
+        raise IntegrityError(
+            'duplicate key value violates unique constraint "reply_unique_index_no"'
+        )
+
+    monkeypatch.setattr(service, "_ingest", always_conflicts)
+    seed = FIXTURES / SEED_FILE
+    outcome = ingest_source(seed.read_bytes(), seed.name, Context(user_name="tests"))
+    assert outcome.status == "failed"
+    assert "reply_unique_index_no" in outcome.reason
+    assert Reply.objects.count() == 0
