@@ -510,8 +510,9 @@ class _TextMatch:
 
     @property
     def needs_confirmation(self) -> bool:
-        # In titles, positions make a phrase exact; in the body only the text can.
-        return bool(self.phrases) and not self.title_only
+        # In titles, positions make a phrase exact; in the body only the text can. A phrase
+        # of one bigram (`"孵化"`) is exact already.
+        return not self.title_only and any(len(bigrams(fold(p))) > 1 for p in self.phrases)
 
     def where(self) -> tuple[str, list]:
         if not self.active:
