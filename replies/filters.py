@@ -178,6 +178,20 @@ class ReplyFilter(django_filters.FilterSet):
             raise ValidationError(errors)
         return self.form.cleaned_data
 
+    #: Each facet parameter as a condition on the search entry `e`.
+    _ENTRY_CONDITIONS = (
+        ("agency", "e.agency_ids", "overlaps"),
+        ("lead_agency", "e.lead_agency_id", "any"),
+        ("co_agency", "e.co_agency_ids", "overlaps"),
+        ("theme", "e.theme_ids", "overlaps"),
+        ("member", "e.member_ids", "overlaps"),
+        ("session", "e.session_id", "any"),
+        ("genre", "e.genre_id", "any"),
+        ("kind", "e.kind", "any"),
+        ("year", "e.year", "any"),
+        ("reply_category", "e.reply_category", "any"),
+    )
+
     def conditions(self, *, without: tuple[str, ...] = ()) -> tuple[str, list]:
         """SQL conditions on the search entry `e` for every filter except those in `without`
         (facet counting leaves a facet's own selection out). Call clean_values() first."""
@@ -185,34 +199,19 @@ class ReplyFilter(django_filters.FilterSet):
         sql: list[str] = ["e.published"]
         params: list = []
 
-        def any_of(column: str, values: list) -> None:
-            sql.append(f"{column} = ANY(%s)")
+        for facet, column, operator in self._ENTRY_CONDITIONS:
+            if facet in without:
+                continue
+            values = self.ids.get(facet) if facet in self._RESOLVERS else data.get(facet)
+            if not values:
+                continue
+            if facet == "year":
+                values = [int(year) for year in values]
+            # Array columns match when they share any selected id; scalars when equal to one.
+            sql.append(
+                f"{column} && %s::bigint[]" if operator == "overlaps" else f"{column} = ANY(%s)"
+            )
             params.append(list(values))
-
-        def overlaps(column: str, values: list) -> None:
-            sql.append(f"{column} && %s::bigint[]")
-            params.append(list(values))
-
-        if "agency" not in without and self.ids.get("agency"):
-            overlaps("e.agency_ids", self.ids["agency"])
-        if "lead_agency" not in without and self.ids.get("lead_agency"):
-            any_of("e.lead_agency_id", self.ids["lead_agency"])
-        if "co_agency" not in without and self.ids.get("co_agency"):
-            overlaps("e.co_agency_ids", self.ids["co_agency"])
-        if "theme" not in without and self.ids.get("theme"):
-            overlaps("e.theme_ids", self.ids["theme"])
-        if "member" not in without and self.ids.get("member"):
-            overlaps("e.member_ids", self.ids["member"])
-        if "session" not in without and self.ids.get("session"):
-            any_of("e.session_id", self.ids["session"])
-        if "genre" not in without and self.ids.get("genre"):
-            any_of("e.genre_id", self.ids["genre"])
-        if "kind" not in without and data.get("kind"):
-            any_of("e.kind", data["kind"])
-        if "year" not in without and data.get("year"):
-            any_of("e.year", [int(year) for year in data["year"]])
-        if "reply_category" not in without and data.get("reply_category"):
-            any_of("e.reply_category", data["reply_category"])
         if data.get("date_from"):
             sql.append("e.sort_date >= %s")
             params.append(data["date_from"])

@@ -197,6 +197,17 @@ def check_size(data: bytes) -> None:
 # --------------------------------------------------------------------------- matching
 
 
+def first_source_with_hash(sha256: str) -> Source | None:
+    """The earliest stored source with these bytes, with its reply (without its vectors)."""
+    return (
+        Source.objects.filter(sha256=sha256)
+        .order_by("pk")
+        .select_related("reply")
+        .defer(*(f"reply__{column}" for column in search.VECTOR_COLUMNS))
+        .first()
+    )
+
+
 def find_existing(values: dict[str, Any], sha256: str | None = None) -> Reply | None:
     """The stored reply this document is a version of, if any.
 
@@ -204,13 +215,7 @@ def find_existing(values: dict[str, Any], sha256: str | None = None) -> Reply | 
     (sender, session, proposal number, role).
     """
     if sha256:
-        source = (
-            Source.objects.filter(sha256=sha256)
-            .order_by("pk")
-            .select_related("reply")
-            .defer(*(f"reply__{column}" for column in search.VECTOR_COLUMNS))
-            .first()
-        )
+        source = first_source_with_hash(sha256)
         if source is not None:
             return source.reply
     replies = Reply.objects.defer(*search.VECTOR_COLUMNS)
@@ -739,13 +744,7 @@ class Preview:
 def preview_source(data: bytes, filename: str) -> Preview:
     """Parse and compare with the archive without writing anything (the admin's review step)."""
     digest = sha256_of(data)
-    known = (
-        Source.objects.filter(sha256=digest)
-        .order_by("pk")
-        .select_related("reply")
-        .defer(*(f"reply__{column}" for column in search.VECTOR_COLUMNS))
-        .first()
-    )
+    known = first_source_with_hash(digest)
     if known is not None:
         return Preview(filename, digest, None, existing=known.reply, unchanged=True)
     try:
