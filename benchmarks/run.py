@@ -573,12 +573,15 @@ class Sample:
 
 
 def phase_search(config: Config, queries, filter_sets) -> tuple[list[Sample], list[tuple]]:
-    """`run_search` as the page and the API call it: results, facets, snippets."""
+    """`run_search` as the page and the API call it: results, facets, snippets — in a process
+    settled as a served one is (`archive.startup.settle`, which `archive/wsgi.py` calls)."""
     from django.db import connection
     from django.http import QueryDict
 
+    from archive.startup import settle
     from replies.search import run_search
 
+    settle()
     samples, slow_statements = [], []
     for query in queries:
         for level, filters in filter_sets.items():

@@ -195,23 +195,19 @@ class ReplyFilter(django_filters.FilterSet):
     def conditions(self, *, without: tuple[str, ...] = ()) -> tuple[str, list]:
         """SQL conditions on the search entry `e` for every filter except those in `without`
         (facet counting leaves a facet's own selection out). Call clean_values() first."""
+        sql, params = self.base_conditions()
+        parts = [sql]
+        for facet, condition, values in self.facet_conditions():
+            if facet not in without:
+                parts.append(condition)
+                params.append(values)
+        return " AND ".join(parts), params
+
+    def base_conditions(self) -> tuple[str, list]:
+        """The conditions that are not facets (published, date range): never left out."""
         data = self.form.cleaned_data
         sql: list[str] = ["e.published"]
         params: list = []
-
-        for facet, column, operator in self._ENTRY_CONDITIONS:
-            if facet in without:
-                continue
-            values = self.ids.get(facet) if facet in self._RESOLVERS else data.get(facet)
-            if not values:
-                continue
-            if facet == "year":
-                values = [int(year) for year in values]
-            # Array columns match when they share any selected id; scalars when equal to one.
-            sql.append(
-                f"{column} && %s::bigint[]" if operator == "overlaps" else f"{column} = ANY(%s)"
-            )
-            params.append(list(values))
         if data.get("date_from"):
             sql.append("e.sort_date >= %s")
             params.append(data["date_from"])
@@ -219,6 +215,23 @@ class ReplyFilter(django_filters.FilterSet):
             sql.append("e.sort_date <= %s")
             params.append(data["date_to"])
         return " AND ".join(sql), params
+
+    def facet_conditions(self) -> list[tuple[str, str, list]]:
+        """(facet, SQL condition with one placeholder, its value) for each selected facet."""
+        data = self.form.cleaned_data
+        out = []
+        for facet, column, operator in self._ENTRY_CONDITIONS:
+            values = self.ids.get(facet) if facet in self._RESOLVERS else data.get(facet)
+            if not values:
+                continue
+            if facet == "year":
+                values = [int(year) for year in values]
+            # Array columns match when they share any selected id; scalars when equal to one.
+            condition = (
+                f"{column} && %s::bigint[]" if operator == "overlaps" else f"{column} = ANY(%s)"
+            )
+            out.append((facet, condition, list(values)))
+        return out
 
     def active_filters(self) -> dict[str, list[str]]:
         """Facet parameters with values, as they appear in the URL."""

@@ -571,6 +571,75 @@ def _matched_sql(filterset, match: _TextMatch, without: tuple[str, ...] = ()) ->
     return sql, [*condition_params, *where_params]
 
 
+_MATCHED_NAMES = (
+    "id, sort_date, year, kind, reply_category, session_id, genre_id, lead_agency_id, "
+    "agency_ids, co_agency_ids, theme_ids, member_ids"
+)
+
+
+def _matched_sets(filterset, match: _TextMatch) -> tuple[list[str], list, dict[str, str]]:
+    """CTEs for the matched set `m` and, for each facet with a selection, the set it is
+    counted over (the match under every other filter); returns them with their parameters and
+    the name of each facet's set (a facet without one is counted over `m`).
+
+    With two or more selected facets the text is matched once: the entries matching it and
+    all but at most one of the selected facets are materialised (`w`, with a flag per facet)
+    and every set is cut from those. A common term's GIN match costs several milliseconds,
+    and PostgreSQL cannot share one bitmap between CTEs, so matching once per set cost a
+    3-facet search four matches."""
+    groups: dict[str, list[tuple[str, list]]] = {}
+    for facet, condition, values in filterset.facet_conditions():
+        groups.setdefault(_facet_base_key(facet), []).append((condition, values))
+    if len(groups) < 2:
+        matched_sql, matched_params = _matched_sql(filterset, match)
+        ctes, params = [f"m AS MATERIALIZED ({matched_sql})"], list(matched_params)
+        bases: dict[str, str] = {}
+        for key in groups:
+            without = AGENCY_FACETS if key == "agencies" else (key,)
+            sql, sql_params = _matched_sql(filterset, match, without=without)
+            bases[key] = f"m_{len(bases)}"
+            ctes.append(f"{bases[key]} AS MATERIALIZED ({sql})")
+            params.extend(sql_params)
+        return ctes, params, bases
+
+    conditions = [
+        (" AND ".join(c for c, _ in group), [values for _, values in group])
+        for group in groups.values()
+    ]
+    flags = ", ".join(f"({sql}) AS f_{index}" for index, (sql, _) in enumerate(conditions))
+    # "All but at most one facet" as an OR of ANDs, so that the planner can combine the
+    # facets' own indexes with the text match before it visits any row.
+    all_but: list[str] = []
+    all_but_params: list = []
+    for skip in range(len(conditions)):
+        kept = [conditions[index] for index in range(len(conditions)) if index != skip]
+        all_but.append("(" + " AND ".join(sql for sql, _ in kept) + ")")
+        all_but_params.extend(value for _, values in kept for value in values)
+    base, base_params = filterset.base_conditions()
+    where, where_params = match.where()
+    ctes = [
+        f"w AS MATERIALIZED (SELECT {_MATCHED_COLUMNS}, {flags} FROM replies_searchentry e "
+        f"WHERE {base} AND {where} AND ({' OR '.join(all_but)}))"
+    ]
+    params = [
+        *(value for _, values in conditions for value in values),
+        *base_params,
+        *where_params,
+        *all_but_params,
+    ]
+
+    def cut(skip: int | None) -> str:
+        kept = [f"f_{index}" for index in range(len(groups)) if index != skip]
+        return f"SELECT {_MATCHED_NAMES} FROM w WHERE {' AND '.join(kept)} LIMIT {COUNT_CAP + 1}"
+
+    ctes.append(f"m AS MATERIALIZED ({cut(None)})")
+    bases = {}
+    for index, key in enumerate(groups):
+        bases[key] = f"m_{index}"
+        ctes.append(f"m_{index} AS MATERIALIZED ({cut(index)})")
+    return ctes, params, bases
+
+
 def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
     """The one search engine behind the search page, the API, exports and feeds.
 
@@ -592,12 +661,8 @@ def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
     match = _TextMatch(parsed, bool(cleaned.get("title_only")))
     exact_ids = _exact_matches(query, filterset)
 
-    matched_sql, matched_params = _matched_sql(filterset, match)
-    ctes = [f"m AS MATERIALIZED ({matched_sql})"]
-    ctes_params = list(matched_params)
-    facet_ctes, facet_params, facet_sql = _facet_sql(filterset, match)
-    ctes.extend(facet_ctes)
-    ctes_params.extend(facet_params)
+    ctes, ctes_params, bases = _matched_sets(filterset, match)
+    facet_sql = _facet_sql(bases, filterset.ids)
     page_sql, page_params = _page_from_matched(filterset, match, sort, page, page_size)
 
     with _cursor() as cursor:
@@ -790,26 +855,14 @@ def _facet_base_key(facet: str) -> str:
 _SCALAR_FACETS = ("kind", "year", "reply_category", "session", "genre")
 
 
-def _facet_sql(filterset, match: _TextMatch) -> tuple[list[str], list, str]:
-    """CTEs and a UNION ALL of facet counts (facet, value, label, count) over matched sets.
+def _facet_sql(bases: dict[str, str], selected_ids: dict[str, list[int]]) -> str:
+    """A UNION ALL of facet counts (facet, value, label, count) over the matched sets.
 
-    Without selections every facet counts `m`. A facet with selected values is counted as if
-    its own selection were not applied (so its alternatives stay visible, with counts): it
-    gets its own matched set, without that facet's filter. Counting reads only the entries'
-    columns and id arrays — no joins until the labels of the values shown."""
-    bases: dict[str, str] = {}
-    ctes: list[str] = []
-    ctes_params: list = []
-    for facet in filterset.active_filters():
-        key = _facet_base_key(facet)
-        if key in bases:
-            continue
-        without = AGENCY_FACETS if key == "agencies" else (facet,)
-        sql, sql_params = _matched_sql(filterset, match, without=without)
-        name = f"m_{len(bases)}"
-        bases[key] = name
-        ctes.append(f"{name} AS MATERIALIZED ({sql})")
-        ctes_params.extend(sql_params)
+    Without selections every facet counts `m`. A facet with selected values is counted over
+    its own set (`bases`), the match without that facet's filter, so its alternatives stay
+    visible with counts. Counting reads only the entries' columns and id arrays — no joins
+    until the labels of the values shown. `selected_ids` are the ids selected per facet:
+    they are listed, with their counts, however far down the facet they are."""
 
     def base(facet: str) -> str:
         return bases.get(_facet_base_key(facet), "m")
@@ -879,14 +932,19 @@ def _facet_sql(filterset, match: _TextMatch) -> tuple[list[str], list, str]:
         ("theme", "unnest(theme_ids)", "replies_theme", "t.name", "t.name"),
         ("member", "unnest(member_ids)", "replies_member", "t.label", "t.label"),
     ):
+        # Only the values a facet shows are labelled: the most frequent, and the selected
+        # ones whatever their rank. Arrays hold no NULLs; only the lead agency may be NULL.
+        chosen = [int(i) for i in selected_ids.get(facet, [])]
+        first = f"(v IN ({', '.join(map(str, chosen))})) DESC, " if chosen else ""
+        not_null = " WHERE v IS NOT NULL" if not expression.startswith("unnest") else ""
         branches.append(
             f"""(SELECT '{facet}', {value}, {label}, c.n FROM (
                     SELECT v, count(*)::float8 AS n
-                    FROM (SELECT {expression} AS v FROM {base(facet)}) x
-                    WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC LIMIT 200) c
+                    FROM (SELECT {expression} AS v FROM {base(facet)}) x{not_null}
+                    GROUP BY v ORDER BY {first}n DESC LIMIT {FACET_SIZE + len(chosen)}) c
                  JOIN {table} t ON t.id = c.v)"""
         )
-    return ctes, ctes_params, " UNION ALL ".join(branches)
+    return " UNION ALL ".join(branches)
 
 
 def _shape_facets(rows, active: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
@@ -917,6 +975,26 @@ def _shape_facets(rows, active: dict[str, list[str]]) -> dict[str, list[FacetVal
     return facets
 
 
+#: What a result row shows (the page's `_reply_row.html`, the API's `_hit`): loading only
+#: these keeps a page of hits from reading 20 replies' every column.
+HIT_FIELDS = (
+    "index_no",
+    "title",
+    "kind",
+    "role",
+    "status",
+    "proposal_number",
+    "sort_date",
+    "published_date",
+    "written_date",
+    "public_body_text",
+    "lead_agency__name",
+    "lead_agency__short_name",
+    "session__name",
+    "session__label",
+)
+
+
 def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | None]) -> list[Hit]:
     from .models import Reply
     from .queries import members_in_order
@@ -925,11 +1003,16 @@ def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | Non
         Reply.objects.filter(id__in=ids)
         .select_related("lead_agency", "session")
         .prefetch_related(members_in_order())
-        .defer(*VECTOR_COLUMNS, "body_text", "sections", "warnings")
+        .only(*HIT_FIELDS)
     )
     by_id = {reply.id: reply for reply in replies}
+    marks = highlight_terms(parsed)
     return [
-        Hit(reply=by_id[i], snippet=snippet(by_id[i].public_body_text, parsed), rank=ranks.get(i))
+        Hit(
+            reply=by_id[i],
+            snippet=snippet(by_id[i].public_body_text, parsed, marks=marks),
+            rank=ranks.get(i),
+        )
         for i in ids
         if i in by_id
     ]
@@ -972,14 +1055,27 @@ def _fold_aligned(text: str, *, ascii_marks: bool = True) -> str:
     return text.lower()
 
 
-def snippet(text: str, parsed: ParsedQuery, length: int = SNIPPET_LENGTH) -> str:
-    """An escaped excerpt around the first match with every match wrapped in <mark>."""
+_SPACE_RE = re.compile(r"\s+")
+
+
+def snippet(
+    text: str,
+    parsed: ParsedQuery,
+    length: int = SNIPPET_LENGTH,
+    *,
+    marks: list[str] | None = None,
+) -> str:
+    """An escaped excerpt around the first match with every match in it wrapped in <mark>.
+
+    `marks` are `highlight_terms(parsed)`, when the caller has them already (a page of hits
+    shares them). Only the excerpt is searched for marks and has its spaces collapsed: a
+    reply's body is 5,000 characters and the excerpt 140."""
     from django.utils.html import escape
 
-    text = re.sub(r"\s+", " ", text or "").strip()
+    text = (text or "").strip()
     if not text:
         return ""
-    marks = highlight_terms(parsed)
+    marks = highlight_terms(parsed) if marks is None else marks
     lowered = text.lower()
     if len(lowered) == len(text) and all(term.text in lowered for term in parsed.terms):
         # The usual case, Simplified text that holds every term as typed: no need to fold a
@@ -989,30 +1085,35 @@ def snippet(text: str, parsed: ParsedQuery, length: int = SNIPPET_LENGTH) -> str
         folded = _fold_aligned(
             text, ascii_marks=any(mark.isascii() or not mark.isalpha() for mark in marks)
         )
+    found = [position for position in (folded.find(mark) for mark in marks) if position != -1]
+    window_start = max(0, min(found) - length // 4) if found else 0
+    # Collapsed spaces make the excerpt shorter than the text it covers: cover a little more.
+    window_end = min(len(text), window_start + length)
+    while window_end < len(text):
+        shown = len(_SPACE_RE.sub(" ", text[window_start:window_end]))
+        if shown >= length:
+            break
+        window_end = min(len(text), window_end + length - shown)
     spans: list[tuple[int, int]] = []
-    for mark in marks:
-        start = folded.find(mark)
-        while start != -1 and len(spans) < 200:
+    for mark in marks:  # longest first, so a whole term wins over its parts
+        start = folded.find(mark, window_start)
+        while start != -1 and start + len(mark) <= window_end:
             end = start + len(mark)
             if not any(s < end and start < e for s, e in spans):
                 spans.append((start, end))
             start = folded.find(mark, end)
     spans.sort()
-    if spans:
-        first = spans[0][0]
-        window_start = max(0, first - length // 4)
-    else:
-        window_start = 0
-    window_end = min(len(text), window_start + length)
+
+    def plain(piece: str) -> str:
+        return escape(_SPACE_RE.sub(" ", piece))
+
     out = ["…" if window_start > 0 else ""]
     cursor = window_start
     for start, end in spans:
-        if start < window_start or end > window_end:
-            continue
-        out.append(escape(text[cursor:start]))
-        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        out.append(plain(text[cursor:start]))
+        out.append(f"<mark>{plain(text[start:end])}</mark>")
         cursor = end
-    out.append(escape(text[cursor:window_end]))
+    out.append(plain(text[cursor:window_end]))
     if window_end < len(text):
         out.append("…")
     return "".join(out)

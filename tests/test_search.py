@@ -179,3 +179,38 @@ def test_snippet_folds_width_and_traditional_in_place():
     assert "<mark>２０２４</mark>" in html
     assert "<mark>孵化機構</mark>" in html
     assert snippet("（二）推进孵化工作", parse_query("(二)")).startswith("<mark>（二）</mark>")
+
+
+def test_hits_hold_everything_a_result_row_shows(ingested, rf, django_assert_num_queries):
+    # Hits load only the columns a result shows; anything else would cost a query per row.
+    from django.template.loader import render_to_string
+
+    from replies.api import _hit
+
+    results = run("答复")
+    assert len(results.hits) >= 10
+    request = rf.get("/api/search")
+    with django_assert_num_queries(0):
+        rows = [_hit(request, hit) for hit in results.hits]
+        html = "".join(
+            render_to_string("replies/_reply_row.html", {"reply": h.reply, "snippet": h.snippet})
+            for h in results.hits
+        )
+    assert all(row["title"] and row["url"] for row in rows)
+    assert html.count('<article class="result">') == len(results.hits)
+
+
+def test_snippet_is_an_excerpt_around_the_first_match_with_spaces_collapsed():
+    body = (
+        "开头。\n\n"
+        + "无关的句子。" * 200
+        + "我们将推进\n  科技企业孵化\n工作，"
+        + "其他内容。" * 200
+    )
+    html = snippet(body, parse_query("孵化"))
+    assert html.startswith("…") and html.endswith("…")
+    assert "<mark>孵化</mark>" in html
+    assert "\n" not in html and "  " not in html
+    visible = html.replace("<mark>", "").replace("</mark>", "")
+    assert 100 <= len(visible) <= 160
+    assert visible.index("孵化") < 60  # the match near the start of the excerpt
