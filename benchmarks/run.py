@@ -209,11 +209,17 @@ def current_database_settings() -> dict:
 
 
 def server_version() -> str:
+    """The server's version and the memory settings that most move search latency."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
-        return cursor.fetchone()[0]
+        version = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        shared_buffers = cursor.fetchone()[0]
+        cursor.execute("SHOW work_mem")
+        work_mem = cursor.fetchone()[0]
+    return f"{version}, shared_buffers {shared_buffers}, work_mem {work_mem}"
 
 
 # =========================================================================== measuring helpers
