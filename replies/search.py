@@ -272,9 +272,24 @@ def search_entry(
         co_agency_ids=[agency for agency, role in links if role == "co"],
         theme_ids=sorted(set(theme_ids)),
         member_ids=list(dict.fromkeys(member_ids)),
-        bigrams=vectors.bigrams,
+        bigrams=with_year_lexeme(vectors.bigrams, reply.year),
         title=vectors.title,
     )
+
+
+def year_lexeme(year: int) -> str:
+    """The lexeme that puts a reply's year in its bigram vector. Text never yields it (text
+    lexemes are Chinese bigrams, or ASCII letters and digits without `=`), and with it a
+    search filtered by year is one GIN match instead of a match whose every row is then
+    checked: a common term's 47,000 entries shrink to the year's 8,000 inside the index."""
+    return f"year={year}"
+
+
+def with_year_lexeme(bigram_literal: str, year: int | None) -> str:
+    """A reply's bigram vector literal as its search entry stores it: with its year."""
+    if year is None:
+        return bigram_literal
+    return f"{bigram_literal} {_quote_lexeme(year_lexeme(year))}".strip()
 
 
 # =========================================================================== query side
@@ -514,14 +529,21 @@ class _TextMatch:
         # of one bigram (`"孵化"`) is exact already.
         return not self.title_only and any(len(bigrams(fold(p))) > 1 for p in self.phrases)
 
-    def where(self) -> tuple[str, list]:
+    def where(self, *, years: list[int] | None = None) -> tuple[str, list]:
+        """SQL matching the text; `years` (a year filter) joins the bigram match as the
+        entries' year lexemes, so the index applies both (the filter's own condition stays
+        with the others)."""
         if not self.active:
             return "TRUE", []
         if self.title_only:
             return "e.title @@ %s::tsquery", [query_tsquery(self.parsed)]
         # Bigrams without positions: phrases match by AND here (a phrase operator never
         # matches a vector without positions) and are confirmed on the rows shown.
-        return "e.bigrams @@ %s::tsquery", [query_tsquery(self.parsed, phrase=False)]
+        tsquery = query_tsquery(self.parsed, phrase=False)
+        if years and tsquery:
+            lexemes = " | ".join(_quote_lexeme(year_lexeme(year)) for year in years)
+            tsquery = f"({tsquery}) & ({lexemes})"
+        return "e.bigrams @@ %s::tsquery", [tsquery]
 
     def confirm(self, alias: str) -> tuple[str, list]:
         """SQL true when every quoted phrase is in the text of reply `alias`.id."""
@@ -563,7 +585,8 @@ _MATCHED_COLUMNS = (
 def _matched_sql(filterset, match: _TextMatch, without: tuple[str, ...] = ()) -> tuple[str, list]:
     """The matched entries (capped; no order: counting and facets need none)."""
     conditions, condition_params = filterset.conditions(without=without)
-    where, where_params = match.where()
+    years = [] if "year" in without else filterset.form.cleaned_data.get("year") or []
+    where, where_params = match.where(years=[int(year) for year in years])
     sql = (
         f"SELECT {_MATCHED_COLUMNS} FROM replies_searchentry e "
         f"WHERE {conditions} AND {where} LIMIT {COUNT_CAP + 1}"

@@ -159,10 +159,15 @@ def expected_vectors() -> dict[tuple, tuple[str, ...]]:
 
     search.load_dictionary_from_db()
     resolver = AgencyResolver()
-    return {
-        _reply_key(reply): tuple(vars(stored_search_vectors(reply, resolver)).values())
-        for reply in Reply.objects.select_related("sender_agency")
-    }
+    expected = {}
+    for reply in Reply.objects.select_related("sender_agency"):
+        vectors = stored_search_vectors(reply, resolver)
+        expected[_reply_key(reply)] = (
+            vectors.words,
+            search.with_year_lexeme(vectors.bigrams, reply.year),
+            vectors.title,
+        )
+    return expected
 
 
 def stored_vectors() -> dict[tuple, tuple[str, ...]]:

@@ -66,3 +66,20 @@ def test_search_entry_keeps_vectors_out_of_line_and_small_columns_plain(samples)
     assert storage["bigrams"] == "x"
     assert compressed == 0
     assert out_of_line_bytes > 0  # three replies' vectors already went to TOAST
+
+
+def test_entries_carry_their_year_as_a_lexeme_no_text_yields(samples):
+    from django.db import connection
+
+    from replies.models import SearchEntry
+
+    entry = SearchEntry.objects.exclude(year=None).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT bigrams @@ %s::tsquery, bigrams @@ %s::tsquery FROM replies_searchentry "
+            "WHERE reply_id = %s",
+            [f"'year={entry.year}'", f"'year={entry.year + 1}'", entry.reply_id],
+        )
+        assert cursor.fetchone() == (True, False)
+    # Text is folded to Chinese bigrams and runs of ASCII letters and digits: never `year=…`.
+    assert not any("=" in gram for gram in bigrams(fold("year=2024 年份＝2024")))
