@@ -79,6 +79,22 @@ def test_disjunctive_facets_match_counts_computed_by_hand():
     for selected in [("year",), ("year", "theme"), ("year", "theme", "agency")]:
         _check_facets(selected)
     _check_rare_selection_is_counted()
+    _check_every_facet_can_be_selected()
+
+
+def _check_every_facet_can_be_selected() -> None:
+    # Each facet alone and beside another: the sets a selection gets hold what it counts.
+    query = "工作"
+    facets = run_search(_params(query, {})).facets
+    chosen = {name: [values[0].value] for name, values in facets.items() if values}
+    assert set(chosen) >= {"agency", "lead_agency", "co_agency", "theme", "kind", "year", "member"}
+    for name, values in chosen.items():
+        for extra in ({}, {"year": chosen["year"]} if name != "year" else {"kind": chosen["kind"]}):
+            results = run_search(_params(query, {name: values, **extra}))
+            shown = {item.value: item for item in results.facets[name]}
+            assert shown[values[0]].selected, (name, extra)
+            # Alone, a facet is counted over the whole match, where the value was listed.
+            assert extra or shown[values[0]].count == facets[name][0].count, name
 
 
 def _check_rare_selection_is_counted() -> None:
