@@ -348,33 +348,40 @@ def _ingest_worker(corpus: str, start: int, stop: int, step: int, offset: int, q
         for index, item in enumerate(gen.read_corpus(Path(corpus), start, stop), start)
         if (index - start) % step == offset
     )
-    current: list[int] = []  # the index of the document being ingested
+    # Documents handed to ingest_many whose outcome has not come back yet: a batch is one
+    # transaction, so a database error loses all of them, not only the last one read.
+    unreported: list[int] = []
 
     def items():
         for index, item in mine:
-            current[:] = [index]
+            unreported.append(index)
             yield item
 
+    errors: Counter[str] = Counter()
     began = time.perf_counter()
     while True:
         # ingest_many stops at a database error (a deadlock between the workers, say); the
-        # document is retried by the parent and this worker goes on with the next one.
-        current.clear()
+        # documents of the lost batch are retried by the parent and this worker goes on.
         try:
             for outcome in ingest_many(items(), Context(user_name="benchmark")):
+                unreported.pop(0)
                 counts[outcome.status] += 1
                 if not outcome.ok:
                     reasons[outcome.reason[:80]] += 1
             break
-        except DatabaseError:
-            if not current:
+        except DatabaseError as exc:
+            if not unreported:
                 raise
-            retry.append(current[0])
+            errors[str(exc).splitlines()[0][:80]] += 1
+            retry.extend(unreported)
+            unreported.clear()
+            connections.close_all()
     queue.put(
         {
             "counts": dict(counts),
             "reasons": dict(reasons),
             "retry": retry,
+            "errors": dict(errors),
             "seconds": time.perf_counter() - began,
             "rss_mb": peak_rss_mb(),
         }
@@ -445,6 +452,7 @@ def phase_ingest(config: Config, corpus: Path) -> dict:
             parallel_seconds=parallel_seconds,
             parallel_docs_per_s=(config.n - single) / parallel_seconds,
             parallel_retried=len(retry),
+            parallel_errors=dict(sum((Counter(r.get("errors", {})) for r in reports), Counter())),
             worker_rss_mb=max(report["rss_mb"] for report in reports),
         )
     result["seconds"] = time.perf_counter() - start
@@ -1136,7 +1144,8 @@ def render_report(report: dict) -> str:
     lines.append("")
     lines.append(
         f"Ingest outcomes: {i['counts']}; failures: {i['failures'] or 'none'}; "
-        f"retried after a worker's database error: {i.get('parallel_retried', 0)}. "
+        f"retried after a worker's database error: {i.get('parallel_retried', 0)}"
+        f"{' ' + str(i['parallel_errors']) if i.get('parallel_errors') else ''}. "
         f"Parser vs generator: {sum(p['disagreements'].values())} of {p['fields_checked']:,} "
         f"checked fields differ {p['disagreements'] or ''}."
     )

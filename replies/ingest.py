@@ -1003,15 +1003,19 @@ def _store_batch(
                     raise
             return [done[index] for index in range(len(batch))]
 
+    bulk = len(batch) > 1
     for attempt in range(BATCH_RETRIES):
         try:
-            return store(bulk=len(batch) > 1)
+            return store(bulk=bulk)
         except (DataError, IntegrityError):
             ctx.forget_cached()
-            return store(bulk=False)
+            if not bulk:
+                raise
+            bulk = False  # file by file, each failing on its own
         except OperationalError as exc:
-            # Two writers creating the same names in different orders can deadlock; the
-            # whole batch was rolled back, so it is simply done again.
+            # Two writers creating the same names in different orders can deadlock — in the
+            # batch write or in the file-by-file one; the whole batch was rolled back, so it
+            # is simply done again.
             if _sqlstate(exc) not in RETRYABLE_STATES or attempt == BATCH_RETRIES - 1:
                 raise
             ctx.forget_cached()

@@ -384,6 +384,40 @@ def test_a_deadlocked_batch_is_done_again(db, monkeypatch):
     assert Reply.objects.count() == 4
 
 
+def test_a_deadlock_in_the_file_by_file_write_is_done_again(db, monkeypatch):
+    # The batch write fails on a name another writer created; the file-by-file write that
+    # follows then deadlocks with that writer: the batch is done again, nothing is lost.
+    import psycopg
+    from django.db import IntegrityError, OperationalError
+
+    import replies.ingest as ingest_module
+
+    real_bulk, real_one = ingest_module._bulk_store, ingest_module.ingest_source
+    calls = {"bulk": 0, "one": 0}
+
+    def bulk_conflict(*args, **kwargs):
+        calls["bulk"] += 1
+        if calls["bulk"] == 1:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real_bulk(*args, **kwargs)
+
+    def one_deadlock(*args, **kwargs):
+        calls["one"] += 1
+        if calls["one"] == 2:
+            error = OperationalError("deadlock detected")
+            error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+            raise error
+        return real_one(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "_bulk_store", bulk_conflict)
+    monkeypatch.setattr(ingest_module, "ingest_source", one_deadlock)
+    items = [(path.name, path.read_bytes()) for path in fixture_documents()[:4]]
+    outcomes = list(ingest_many(items, Context(), batch_size=10))
+    assert [o.status for o in outcomes] == ["created"] * 4
+    assert Reply.objects.count() == 4
+    assert calls["one"] > 4  # the file-by-file write was begun again after the deadlock
+
+
 def test_a_name_created_meanwhile_by_another_writer_is_retried_not_failed(db, monkeypatch):
     """Two writers (two ingest processes, an upload during an import) may both find a new
     member missing and both insert it; the second insert fails on the unique constraint once
