@@ -359,10 +359,17 @@ def test_parse_workers_give_the_same_outcomes(db, tmp_path):
     assert Reply.objects.count() == 6
 
 
-def test_a_deadlocked_batch_is_done_again(db, monkeypatch):
+def _deadlock():
+    """What Django raises when PostgreSQL breaks a deadlock by failing this transaction."""
     import psycopg
     from django.db import OperationalError
 
+    error = OperationalError("deadlock detected")
+    error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+    return error
+
+
+def test_a_deadlocked_batch_is_done_again(db, monkeypatch):
     import replies.ingest as ingest_module
 
     real = ingest_module._bulk_store
@@ -371,9 +378,7 @@ def test_a_deadlocked_batch_is_done_again(db, monkeypatch):
     def deadlock_once(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
-            error = OperationalError("deadlock detected")
-            error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
-            raise error
+            raise _deadlock()
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ingest_module, "_bulk_store", deadlock_once)
@@ -387,8 +392,7 @@ def test_a_deadlocked_batch_is_done_again(db, monkeypatch):
 def test_a_deadlock_in_the_file_by_file_write_is_done_again(db, monkeypatch):
     # The batch write fails on a name another writer created; the file-by-file write that
     # follows then deadlocks with that writer: the batch is done again, nothing is lost.
-    import psycopg
-    from django.db import IntegrityError, OperationalError
+    from django.db import IntegrityError
 
     import replies.ingest as ingest_module
 
@@ -404,9 +408,7 @@ def test_a_deadlock_in_the_file_by_file_write_is_done_again(db, monkeypatch):
     def one_deadlock(*args, **kwargs):
         calls["one"] += 1
         if calls["one"] == 2:
-            error = OperationalError("deadlock detected")
-            error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
-            raise error
+            raise _deadlock()
         return real_one(*args, **kwargs)
 
     monkeypatch.setattr(ingest_module, "_bulk_store", bulk_conflict)
