@@ -915,13 +915,7 @@ def _facet_sql(bases: dict[str, str], selected_ids: dict[str, list[int]]) -> str
     by_base: dict[str, list[str]] = {}
     for facet in _SCALAR_FACETS:
         by_base.setdefault(base(facet), []).append(facet)
-    columns = {
-        "kind": "kind",
-        "year": "year",
-        "reply_category": "reply_category",
-        "session": "session_id",
-        "genre": "genre_id",
-    }
+    columns = {facet: _FACET_COLUMNS[facet][0] for facet in _SCALAR_FACETS}
     null_of = {
         "kind": "NULL::text",
         "year": "NULL::smallint",
