@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -1072,6 +1073,34 @@ def _bulk_store(
         return {}
 
     _warm_caches([item[4] for item in new.values()], ctx)
+    with _server_side_binding():
+        return _write_new(new, ctx)
+
+
+@contextmanager
+def _server_side_binding() -> Iterator[None]:
+    """Bind the bulk INSERTs' parameters on the server. Django quotes every value into the
+    statement text by default; for a batch that is megabytes of body text escaped in Python
+    and lexed again by PostgreSQL (a third of the source insert's time, measured). The rest of
+    the app keeps Django's default, which some ORM queries need."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    default = raw.cursor_factory
+    raw.cursor_factory = ServerBindingCursor
+    try:
+        yield
+    finally:
+        raw.cursor_factory = default
+
+
+def _write_new(new: dict[int, tuple], ctx: Context) -> dict[int, IngestOutcome]:
     ctx.defer_creation = True
     try:
         derived = {

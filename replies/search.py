@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 import threading
 import unicodedata
@@ -101,12 +102,33 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+#: Characters Chinese text is full of whose NFKC form is known: full-width ASCII (every
+#: comma, colon and bracket of a letter), the ideographic space, the ellipsis.
+_COMMON_COMPAT = {
+    chr(code): unicodedata.normalize("NFKC", chr(code))
+    for code in (*range(0xFF01, 0xFF5F), 0x3000, 0x2026, 0x00A0)
+}
+_COMMON_COMPAT_RE = re.compile(f"[{''.join(map(re.escape, _COMMON_COMPAT))}]")
+
+
+def _nfkc(text: str) -> str:
+    """NFKC, the same string `unicodedata.normalize` gives, in a fifth of its time on letters.
+
+    A text and the text with `_COMMON_COMPAT` replaced by their NFKC forms decompose alike,
+    so their NFKC is the same; after the replacement a letter is usually normalised already,
+    which `is_normalized` answers without building a copy."""
+    text = _COMMON_COMPAT_RE.sub(lambda match: _COMMON_COMPAT[match.group()], text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
 def fold(text: str) -> str:
     """Traditional → Simplified, full-width ASCII → half-width, lower case."""
     if not text:
         return ""
     # NFKC turns full-width letters and digits into ASCII; CJK ideographs are unaffected.
-    text = unicodedata.normalize("NFKC", text)
+    text = _nfkc(text)
     with _t2s_lock:
         text = _t2s().convert(text)
     return text.lower()
@@ -178,6 +200,18 @@ def bigrams(folded: str) -> list[str]:
     return grams
 
 
+def bigram_set(folded: str) -> set[str]:
+    """The distinct tokens `bigrams` yields, built faster: the matching vector has no
+    positions, so neither order nor repeats matter."""
+    grams: set[str] = set()
+    for run in _TOKEN_RE.findall(folded):
+        if len(run) > 1 and _CJK_RE.match(run):
+            grams.update(map(operator.add, run, run[1:]))
+        else:
+            grams.add(run)
+    return grams
+
+
 # --------------------------------------------------------------------------- tsvector literals
 
 
@@ -226,6 +260,12 @@ def lexeme_set_literal(tokens: Iterable[str]) -> str:
     return " ".join(_quote_lexeme(token) for token in dict.fromkeys(tokens))
 
 
+def _plain_lexeme_set_literal(tokens: set[str]) -> str:
+    """`lexeme_set_literal` for tokens of `_TOKEN_RE` (CJK or [0-9a-z], never a quote or a
+    backslash), which need no escaping; PostgreSQL sorts a vector's lexemes itself."""
+    return "'" + "' '".join(tokens) + "'" if tokens else ""
+
+
 def build_vectors(text: IndexedText) -> ReplyVectors:
     title, linked = fold(text.title), fold(text.linked)
     body = fold(text.body[:MAX_INDEXED_CHARS])
@@ -238,7 +278,9 @@ def build_vectors(text: IndexedText) -> ReplyVectors:
                 (words(body[:LEDE_CHARS], for_index=True), "C"),
             ]
         ),
-        bigrams=lexeme_set_literal([*title_grams, *bigrams(linked), *bigrams(body)]),
+        bigrams=_plain_lexeme_set_literal(
+            bigram_set(title) | bigram_set(linked) | bigram_set(body)
+        ),
         title=tsvector_literal([(title_grams, "A")]),
     )
 

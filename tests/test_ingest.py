@@ -335,6 +335,41 @@ def test_batched_and_one_by_one_ingest_store_the_same_archive(db):
     assert _stored_archive() == batched
 
 
+def test_a_batch_binds_on_the_server_and_gives_the_connection_back_as_it_was(db, monkeypatch):
+    import hashlib
+
+    from django.db import IntegrityError, connection
+
+    import replies.ingest as ingest_module
+
+    connection.ensure_connection()
+    default_factory = connection.connection.cursor_factory
+    factories = []
+    write_new = ingest_module._write_new
+
+    def spy(*args, **kwargs):
+        factories.append(connection.connection.cursor_factory)
+        return write_new(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "_write_new", spy)
+    items = [(path.name, path.read_bytes()) for path in fixture_documents()[:4]]
+    assert {o.status for o in ingest_many(items, Context(), batch_size=10)} == {"created"}
+    assert factories and factories[0] is not default_factory
+    assert connection.connection.cursor_factory is default_factory
+    # The original bytes come back exactly, bound as binary rather than quoted.
+    for source in Source.objects.all():
+        assert hashlib.sha256(bytes(source.content)).hexdigest() == source.sha256
+
+    def broken(*args, **kwargs):
+        raise IntegrityError("a name another writer just created")
+
+    monkeypatch.setattr(ingest_module, "_write_new", broken)
+    others = [(path.name, path.read_bytes()) for path in fixture_documents()[4:8]]
+    # The batch write fails; the files are then stored one by one, with Django's binding.
+    assert {o.status for o in ingest_many(others, Context(), batch_size=10)} == {"created"}
+    assert connection.connection.cursor_factory is default_factory
+
+
 def test_a_batch_with_a_revision_and_a_repeat_stores_each_once(db):
     seed = (FIXTURES / SEED_FILE).read_bytes()
     revised = seed.replace("明炬".encode(), "明亮".encode())

@@ -1,4 +1,15 @@
-from replies.search import IndexedText, bigrams, build_vectors, fold, tsvector_literal, words
+import unicodedata
+
+from replies.search import (
+    IndexedText,
+    _nfkc,
+    bigram_set,
+    bigrams,
+    build_vectors,
+    fold,
+    tsvector_literal,
+    words,
+)
 
 
 def test_fold_traditional_and_full_width():
@@ -9,6 +20,25 @@ def test_fold_traditional_and_full_width():
 def test_bigrams_cover_every_substring_of_two():
     assert bigrams("孵化器135家") == ["孵化", "化器", "135", "家"]
     assert bigrams("abc 号") == ["abc", "号"]
+
+
+def test_nfkc_shortcut_gives_what_unicodedata_gives():
+    samples = [
+        "经研究，现答复如下：（一）加大投入……　下一步！",
+        "ＡＢＣ１２３％，全角",
+        "Ａ\u0301 and A\u0301: a full-width letter before a combining mark composes",
+        "㈱ ① ｶ ﬁ 兀 \uf900 nothing common, but still compatibility characters",
+        "plain ascii",
+        "",
+    ]
+    for text in samples:
+        assert _nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_bigram_set_is_the_set_of_bigrams():
+    for text in ["孵化器135家", "abc 号", "科技企业孵化 孵化器 号 a1 ２０２４年", "", "一"]:
+        folded = fold(text)
+        assert bigram_set(folded) == set(bigrams(folded))
 
 
 def test_segmenter_keeps_domain_terms_whole():
