@@ -263,7 +263,8 @@ def statement_kind(sql: str) -> str:
     head = sql.lstrip()[:40]
     if head.startswith("SELECT count(*) FROM (SELECT r.id"):
         return "count"
-    if head.startswith("WITH candidates") or head.startswith("WITH m AS"):
+    # "WITH w AS": the one statement of a search with two or more facets selected.
+    if head.startswith(("WITH candidates", "WITH m AS", "WITH w AS")):
         return "page"
     if head.startswith("WITH m0"):
         return "facets"

@@ -72,6 +72,8 @@ class FacetValueOut(Schema):
     label: str
     count: int
     selected: bool
+    #: The count is estimated from a sample of a large match, not counted one by one.
+    approximate: bool
 
 
 class SearchHitOut(Schema):
@@ -97,6 +99,8 @@ class SearchOut(Schema):
     #: True for quoted phrases: the count is of replies holding the phrase's characters in
     #: pairs, an upper bound; every result listed contains the phrase itself.
     count_approximate: bool
+    #: True when some facet counts are estimates from a sample of a large match.
+    facets_approximate: bool
     page: int
     pages: int
     sort: str
@@ -267,6 +271,7 @@ def search(request: HttpRequest, params: Query[SearchParams]):
         "count": results.count,
         "count_capped": results.count_capped,
         "count_approximate": results.count_approximate,
+        "facets_approximate": results.facets_approximate,
         "page": results.page,
         "pages": results.pages,
         "sort": results.sort,

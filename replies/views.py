@@ -17,7 +17,7 @@ from . import queries
 from .exports import csv_rows, jsonl_rows
 from .models import Member, Reply, Session, Theme
 from .redaction import contains_contact_details
-from .search import FACET_LABELS, cached_search, count_and_ids, exact_lookup_kind
+from .search import FACET_LABELS, FACET_SAMPLE, cached_search, count_and_ids, exact_lookup_kind
 
 
 @require_GET
@@ -57,6 +57,7 @@ def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) 
         "errors": None,
         "fixed": fixed or {},
         "export_limit": settings.ARCHIVE_EXPORT_ANON_LIMIT,
+        "facet_sample": FACET_SAMPLE,
     }
 
 

@@ -9,8 +9,10 @@ from collections import Counter
 
 import pytest
 from django.http import QueryDict
+from django.test import Client
 
 from benchmarks import generate as gen
+from replies import search
 from replies.ingest import Context, ingest_many
 from replies.models import Agency, Member, SearchEntry, Theme
 from replies.search import FACET_SIZE, count_and_ids, run_search
@@ -74,12 +76,57 @@ def _expected(entries: list[SearchEntry], selections: dict[str, list[str]], face
 
 
 @pytest.mark.usefixtures("corpus")
-def test_disjunctive_facets_match_counts_computed_by_hand():
+def test_disjunctive_facets_match_counts_computed_by_hand(monkeypatch):
     # One corpus for the three cases: ingesting it is most of the test's time.
     for selected in [("year",), ("year", "theme"), ("year", "theme", "agency")]:
         _check_facets(selected)
     _check_rare_selection_is_counted()
     _check_every_facet_can_be_selected()
+    assert not run_search(_params("工作", {})).facets_approximate
+    _check_large_matches_are_sampled(monkeypatch)
+
+
+def _sampled(ids: list[int], size: int) -> set[int]:
+    """The entries a set of `len(ids)` matches counts its facets over, for FACET_SAMPLE=size:
+    those whose id hashes to 0 modulo len(ids) // size + 1 (PostgreSQL's hashint8)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM unnest(%s::bigint[]) id"
+            " WHERE (hashint8(id) & 2147483647) %% (%s / %s + 1) = 0",
+            [ids, len(ids), size],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _check_large_matches_are_sampled(monkeypatch) -> None:
+    # A match larger than FACET_SAMPLE counts facets over a sample, scaled up and marked; a
+    # selected facet's own set is sampled by its own size.
+    monkeypatch.setattr(search, "FACET_SAMPLE", 40)
+    query = "工作"
+    _, ids = count_and_ids(_params(query, {}), limit=10_000)
+    entries = {e.reply_id: e for e in SearchEntry.objects.filter(reply_id__in=list(ids))}
+    year = Counter(e.year for e in entries.values()).most_common(1)[0][0]
+    in_year = [i for i, e in entries.items() if e.year == year]
+    assert len(in_year) > 40
+    results = run_search(_params(query, {"year": [str(year)]}))
+    assert results.facets_approximate
+    assert results.count == len(in_year)  # the count itself is never estimated
+    for facet, over in (("theme", in_year), ("kind", in_year), ("year", list(entries))):
+        sample = _sampled(over, 40)
+        assert 0 < len(sample) < len(over)
+        counted = Counter(v for i in sample for v in _values(entries[i], facet))
+        shown = {item.value: item for item in results.facets[facet]}
+        assert shown, facet
+        for value, item in shown.items():
+            assert item.approximate, (facet, value)
+            assert item.count == round(counted[value] * len(over) / len(sample)), (facet, value)
+    body = Client().get("/search/", {"q": query, "year": str(year)}).content.decode()
+    assert "≈" in body and "抽样" in body
+    api = Client().get("/api/search", {"q": query, "year": str(year)}).json()
+    assert api["facets_approximate"] is True
+    assert all(item["approximate"] for item in api["facets"]["theme"])
 
 
 def _check_every_facet_can_be_selected() -> None:
