@@ -806,6 +806,8 @@ def run_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
     )
     count_capped = count > COUNT_CAP
     count = min(count, COUNT_CAP)
+    if not count_capped:
+        _count_sole_selections(facets, filterset.active_filters(), count)
 
     # Replies found by identifier lead the first page, even where the text did not match.
     ids = [reply_id for reply_id, _ in ranked]
@@ -1080,6 +1082,25 @@ def _facet_sql(bases: dict[str, str], selected_ids: dict[str, list[int]]) -> str
                  JOIN {table} t ON t.id = c.v)"""
         )
     return " UNION ALL ".join(branches)
+
+
+def _count_sole_selections(
+    facets: dict[str, list[FacetValue]], active: dict[str, list[str]], count: int
+) -> None:
+    """A facet's only selected value counts exactly the results: its set is the match under
+    every other filter, and that set within the value is the match itself. Said outright, it
+    is exact even where the facet's other values are estimates from a sample."""
+    selected_by_group: dict[str, list[tuple[str, str]]] = {}
+    for facet, values in active.items():
+        for value in values:
+            selected_by_group.setdefault(_facet_base_key(facet), []).append((facet, value))
+    for selections in selected_by_group.values():
+        if len(selections) != 1:
+            continue
+        facet, value = selections[0]
+        for item in facets.get(facet, []):
+            if item.value == value:
+                item.count, item.approximate = count, False
 
 
 def _shape_facets(

@@ -17,7 +17,14 @@ from . import queries
 from .exports import csv_rows, jsonl_rows
 from .models import Member, Reply, Session, Theme
 from .redaction import contains_contact_details
-from .search import FACET_LABELS, FACET_SAMPLE, cached_search, count_and_ids, exact_lookup_kind
+from .search import (
+    COUNT_CAP,
+    FACET_LABELS,
+    FACET_SAMPLE,
+    cached_search,
+    count_and_ids,
+    exact_lookup_kind,
+)
 
 
 @require_GET
@@ -58,6 +65,7 @@ def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) 
         "fixed": fixed or {},
         "export_limit": settings.ARCHIVE_EXPORT_ANON_LIMIT,
         "facet_sample": FACET_SAMPLE,
+        "count_cap": COUNT_CAP,
     }
 
 
