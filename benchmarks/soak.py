@@ -38,11 +38,14 @@ def request_paths(count: int = 400, seed: int = 5) -> list[str]:
     from replies.models import Agency, Member, Reply, Theme
 
     rng = random.Random(seed)
+    # Drawn with the seeded generator (not ORDER BY random()), so two soak runs on one
+    # database request the same replies.
+    candidates = sorted(
+        Reply.objects.published().exclude(index_no__isnull=True).values_list("pk", flat=True)
+    )
+    chosen = rng.sample(candidates, min(200, len(candidates)))
     replies = list(
-        Reply.objects.published()
-        .exclude(index_no__isnull=True)
-        .order_by("?")
-        .values_list("index_no", "title")[:200]
+        Reply.objects.filter(pk__in=chosen).order_by("pk").values_list("index_no", "title")
     )
     agencies = list(
         Agency.objects.filter(reply_links__isnull=False).distinct().values_list("pk", "name")[:50]
