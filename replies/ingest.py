@@ -370,7 +370,13 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     derived.search_entry().save()
 
 
-def derive(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> Derived:
+def derive(
+    reply: Reply,
+    raw_values: dict[str, Any],
+    ctx: Context,
+    *,
+    prepared: search.PreparedBody | None = None,
+) -> Derived:
     """Set `reply`'s fields, links and search vectors from contract values, and build (unsaved)
     the children those values imply. Entities it points at are found or created through the
     run's caches (in a bulk batch, created with the batch)."""
@@ -421,7 +427,7 @@ def derive(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> Derived:
         ReplyMember(reply=reply, member=_member(name, body_region, ctx), position=position)
         for position, name in enumerate(dict.fromkeys(n.strip() for n in values["members"] if n))
     ]
-    vectors = search.build_vectors(_indexed_text(reply, values, resolver, region))
+    vectors = search.build_vectors(_indexed_text(reply, values, resolver, region), prepared)
     reply.search_words = vectors.words
 
     agency_links = []
@@ -919,8 +925,9 @@ def ingest_many(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from .parsing import parse_or_reason
+    from .ingest_worker import parse_and_prepare
 
+    redact_contacts = settings.ARCHIVE_REDACT_CONTACTS
     # "spawn": workers start clean, without a copy of this process's database connection; the
     # parser is pure, so they need no Django either.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -935,27 +942,30 @@ def ingest_many(
                 except IngestError:
                     futures.append(None)  # reported by the one-by-one path, with its reason
                     continue
-                futures.append(pool.submit(parse_or_reason, data, name))
+                futures.append(pool.submit(parse_and_prepare, data, name, redact_contacts))
             return futures
 
         def checked(future, name, data):
             if future is None:
-                return None
+                return None, None
+            parsed, prepared = future.result()
             try:
-                return parse_source(data, name, future.result())
+                return parse_source(data, name, parsed), prepared
             except IngestError as exc:
-                return exc
+                return exc, None
 
         current = next(batches, None)
         pending = submit(current) if current else []
         while current:
             following = next(batches, None)
             upcoming = submit(following) if following else []
-            parsed = [
+            results = [
                 checked(future, name, data)
                 for future, (name, data) in zip(pending, current, strict=True)
             ]
-            yield from _store_batch(current, parsed, ctx)
+            parsed = [result for result, _ in results]
+            prepared = [body for _, body in results]
+            yield from _store_batch(current, parsed, ctx, prepared)
             current, pending = following, upcoming
 
 
@@ -974,6 +984,7 @@ def _store_batch(
     batch: list[tuple[str, bytes | IngestError]],
     parsed: list[ParsedReply | IngestError | None],
     ctx: Context,
+    prepared: list[search.PreparedBody | None] | None = None,
 ) -> list[IngestOutcome]:
     """Store a batch in one transaction: new documents together (a few INSERTs per batch),
     revisions and anything unusual one by one with a savepoint each. Should the batch write
@@ -987,7 +998,9 @@ def _store_batch(
                 # batch, which the command reruns. No need to wait for each file's sync.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            done: dict[int, IngestOutcome] = _bulk_store(batch, parsed, ctx) if bulk else {}
+            done: dict[int, IngestOutcome] = (
+                _bulk_store(batch, parsed, ctx, prepared) if bulk else {}
+            )
             for index, ((filename, data), result) in enumerate(zip(batch, parsed, strict=True)):
                 if index in done:
                     continue
@@ -1037,6 +1050,7 @@ def _bulk_store(
     batch: list[tuple[str, bytes | IngestError]],
     parsed: list[ParsedReply | IngestError | None],
     ctx: Context,
+    prepared: list[search.PreparedBody | None] | None = None,
 ) -> dict[int, IngestOutcome]:
     """Create the batch's new documents together; return their outcomes by position. Files that
     are already stored, revise a stored reply, repeat one another or fail to parse are left
@@ -1074,7 +1088,7 @@ def _bulk_store(
 
     _warm_caches([item[4] for item in new.values()], ctx)
     with _server_side_binding():
-        return _write_new(new, ctx)
+        return _write_new(new, ctx, prepared or [None] * len(batch))
 
 
 @contextmanager
@@ -1100,11 +1114,13 @@ def _server_side_binding() -> Iterator[None]:
         raw.cursor_factory = default
 
 
-def _write_new(new: dict[int, tuple], ctx: Context) -> dict[int, IngestOutcome]:
+def _write_new(
+    new: dict[int, tuple], ctx: Context, prepared: list[search.PreparedBody | None]
+) -> dict[int, IngestOutcome]:
     ctx.defer_creation = True
     try:
         derived = {
-            index: derive(Reply(status=ctx.new_status), values, ctx)
+            index: derive(Reply(status=ctx.new_status), values, ctx, prepared=prepared[index])
             for index, (_, _, _, _, values) in new.items()
         }
         ctx.flush_pending()

@@ -333,6 +333,12 @@ def test_batched_and_one_by_one_ingest_store_the_same_archive(db):
     one_by_one = list(ingest_many(items, Context(user_name="tests"), batch_size=1))
     assert {o.status for o in one_by_one} == {"created"}
     assert _stored_archive() == batched
+    for model in (ChangeRecord, Source, Citation, Commitment, Reply, Proposal, Member, Session):
+        model.objects.all().delete()
+    # With a parse worker, which also folds the bodies and builds their bigrams.
+    in_workers = list(ingest_many(items, Context(user_name="tests"), batch_size=50, workers=1))
+    assert {o.status for o in in_workers} == {"created"}
+    assert _stored_archive() == batched
 
 
 def test_a_batch_binds_on_the_server_and_gives_the_connection_back_as_it_was(db, monkeypatch):
@@ -384,11 +390,20 @@ def test_a_batch_with_a_revision_and_a_repeat_stores_each_once(db):
     ]
 
 
-def test_parse_workers_give_the_same_outcomes(db, tmp_path):
+def test_parse_workers_give_the_same_outcomes(db, tmp_path, monkeypatch):
+    from replies import search
+
     items = [(path.name, path.read_bytes()) for path in fixture_documents()[:6]]
     items.append(("empty.txt", b""))
     items.append(("garbage.html", b"\x00\x01" * 40))
+    # The workers fold the bodies and build their bigrams: the writer does not do it again.
+    prepared_here = []
+    prepare_body = search.prepare_body
+    monkeypatch.setattr(
+        search, "prepare_body", lambda body: prepared_here.append(body) or prepare_body(body)
+    )
     outcomes = list(ingest_many(items, Context(), workers=1, batch_size=4))
+    assert prepared_here == []
     assert [o.status for o in outcomes] == ["created"] * 6 + ["failed", "failed"]
     assert "empty" in outcomes[6].reason
     assert Reply.objects.count() == 6

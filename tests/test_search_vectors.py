@@ -7,6 +7,7 @@ from replies.search import (
     bigrams,
     build_vectors,
     fold,
+    prepare_body,
     tsvector_literal,
     words,
 )
@@ -113,3 +114,29 @@ def test_entries_carry_their_year_as_a_lexeme_no_text_yields(samples):
         assert cursor.fetchone() == (True, False)
     # Text is folded to Chinese bigrams and runs of ASCII letters and digits: never `year=…`.
     assert not any("=" in gram for gram in bigrams(fold("year=2024 年份＝2024")))
+
+
+def test_a_prepared_body_gives_the_same_vectors_and_only_for_its_own_body(db):
+    from django.db import connection
+
+    text = IndexedText(
+        title="孵化器", linked="市科技局 李洁", body="經研究，現答復如下：明月湖ＡＢＣ"
+    )
+    plain = build_vectors(text)
+    with connection.cursor() as cursor:
+        for prepared in (prepare_body(text.body), prepare_body("另一份答复的正文")):
+            vectors = build_vectors(text, prepared)
+            # The same vectors as PostgreSQL reads them; a body prepared for other text is
+            # not used.
+            cursor.execute(
+                "SELECT %s::tsvector = %s::tsvector, %s = %s, %s = %s",
+                [
+                    vectors.bigrams,
+                    plain.bigrams,
+                    vectors.words,
+                    plain.words,
+                    vectors.title,
+                    plain.title,
+                ],
+            )
+            assert cursor.fetchone() == (True, True, True)
