@@ -64,8 +64,9 @@ def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) 
         "errors": None,
         "fixed": fixed or {},
         "export_limit": settings.ARCHIVE_EXPORT_ANON_LIMIT,
-        "facet_sample": FACET_SAMPLE,
-        "count_cap": COUNT_CAP,
+        # Formatted here: the note reads "约 2,000 件", as counts elsewhere on the page do.
+        "facet_sample": f"{FACET_SAMPLE:,}",
+        "count_cap": f"{COUNT_CAP:,}",
     }
 
 
