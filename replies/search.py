@@ -33,6 +33,7 @@ import operator
 import re
 import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -1169,8 +1170,13 @@ def _shape_facets(
             )
             if item not in shown:
                 shown.append(item)
+        labels = Counter(item.label for item in shown)
         for item in shown:
             item.selected = item.value in selected
+            if labels[item.label] > 1:
+                # Two cities' 市科技局 side by side: their short name tells them apart from
+                # nothing, their full name does.
+                item.label = item.value
         facets[facet] = shown
     return facets
 

@@ -226,3 +226,19 @@ def _check_facets(selected: tuple[str, ...]) -> None:
             assert sum(1 for c in expected.values() if c > floor) < FACET_SIZE, facet
         for value in selections.get(facet, []):
             assert shown[value] == expected[value] and value in shown
+
+
+def test_values_sharing_a_short_name_are_labelled_by_their_full_names():
+    from replies.search import _shape_facets
+
+    rows = [
+        ("agency", "重庆市科学技术局", "市科技局", 661),
+        ("agency", "广州市科学技术局", "市科技局", 147),
+        ("agency", "重庆市民政局", "市民政局", 641),
+    ]
+    labels = {item.value: item.label for item in _shape_facets(rows, {})["agency"]}
+    assert labels == {
+        "重庆市科学技术局": "重庆市科学技术局",
+        "广州市科学技术局": "广州市科学技术局",
+        "重庆市民政局": "市民政局",
+    }
