@@ -84,6 +84,34 @@ def resolve_agencies(names: list[str]) -> list[int]:
     return list(dict.fromkeys(ids[name] for name in names))
 
 
+AGENCY_PARAMETERS = ("agency", "lead_agency", "co_agency")
+
+
+def canonical_agency_parameters(params) -> Any:
+    """A copy of `params` (a QueryDict) with each agency named by an alias renamed to its
+    canonical name, or None when there is nothing to rename. The search page redirects
+    there, so that the facet lists the agency as selected (facets list canonical names) and
+    the link that removes it works. An alias of several agencies is left as it is."""
+    names = {name for facet in AGENCY_PARAMETERS for name in params.getlist(facet)}
+    if not names:
+        return None
+    canonical = set(Agency.objects.filter(name__in=names).values_list("name", flat=True))
+    targets: dict[str, set[str]] = {}
+    for alias, agency_name in AgencyAlias.objects.filter(name__in=names - canonical).values_list(
+        "name", "agency__name"
+    ):
+        targets.setdefault(alias, set()).add(agency_name)
+    renames = {alias: agencies.pop() for alias, agencies in targets.items() if len(agencies) == 1}
+    if not renames:
+        return None
+    renamed = params.copy()
+    for facet in AGENCY_PARAMETERS:
+        values = params.getlist(facet)
+        if values:
+            renamed.setlist(facet, list(dict.fromkeys(renames.get(v, v) for v in values)))
+    return renamed
+
+
 def _no_orm_filtering(queryset: QuerySet, name: str, value: Any) -> QuerySet:
     # Search runs in SQL over SearchEntry (see ReplyFilter.conditions); the FilterSet defines
     # and validates the parameters.

@@ -15,6 +15,7 @@ from django.views.decorators.http import condition, require_GET
 
 from . import queries
 from .exports import csv_rows, jsonl_rows
+from .filters import canonical_agency_parameters
 from .models import Member, Reply, Session, Theme
 from .redaction import contains_contact_details
 from .search import (
@@ -72,6 +73,9 @@ def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) 
 
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
+    canonical = canonical_agency_parameters(request.GET)
+    if canonical is not None:
+        return redirect(f"{request.path}?{canonical.urlencode()}")
     query = request.GET.get("q", "").strip()
     context = _search_context(request, request.GET)
     results = context["results"]

@@ -54,8 +54,23 @@ def test_reply_by_id_redirects_to_the_index_no_permalink(client):
 
 
 def test_search_page_with_facets_and_shareable_urls(client):
+    from urllib.parse import parse_qs, urlsplit
+
+    from replies.models import AgencyAlias
+
+    # An agency named by its alias is renamed to its canonical name, which the facet lists
+    # (as selected) and whose link removes it.
     response = client.get("/search/", {"q": "孵化", "agency": "市国资委"})
+    assert response.status_code == 302
+    canonical = AgencyAlias.objects.get(name="市国资委").agency.name
+    location = urlsplit(response["Location"])
+    assert location.path == "/search/"
+    assert parse_qs(location.query) == {"q": ["孵化"], "agency": [canonical]}
+    response = client.get(response["Location"])
     assert response.status_code == 200
+    # Selected once, under its canonical name, with a link that removes it.
+    assert response.content.decode().count('class="selected" aria-current="true"') == 1
+    assert 'href="?q=%E5%AD%B5%E5%8C%96" class="selected"' in response.content.decode()
     html = text_of(response)
     assert "<mark>孵化</mark>" in html
     assert "共 1 件" in html
