@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agency, AgencyAlias, Genre, Kind, Member, Reply, Session, Theme
+from .search import AGENCY_FACETS
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_VALUES_PER_FACET = 20
@@ -84,15 +85,12 @@ def resolve_agencies(names: list[str]) -> list[int]:
     return list(dict.fromkeys(ids[name] for name in names))
 
 
-AGENCY_PARAMETERS = ("agency", "lead_agency", "co_agency")
-
-
 def canonical_agency_parameters(params) -> Any:
     """A copy of `params` (a QueryDict) with each agency named by an alias renamed to its
     canonical name, or None when there is nothing to rename. The search page redirects
     there, so that the facet lists the agency as selected (facets list canonical names) and
     the link that removes it works. An alias of several agencies is left as it is."""
-    names = {name for facet in AGENCY_PARAMETERS for name in params.getlist(facet)}
+    names = {name for facet in AGENCY_FACETS for name in params.getlist(facet)}
     if not names:
         return None
     canonical = set(Agency.objects.filter(name__in=names).values_list("name", flat=True))
@@ -105,7 +103,7 @@ def canonical_agency_parameters(params) -> Any:
     if not renames:
         return None
     renamed = params.copy()
-    for facet in AGENCY_PARAMETERS:
+    for facet in AGENCY_FACETS:
         values = params.getlist(facet)
         if values:
             renamed.setlist(facet, list(dict.fromkeys(renames.get(v, v) for v in values)))

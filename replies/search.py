@@ -256,14 +256,10 @@ class ReplyVectors:
     title: str
 
 
-def lexeme_set_literal(tokens: Iterable[str]) -> str:
-    """A tsvector literal of distinct lexemes without positions (a stripped vector)."""
-    return " ".join(_quote_lexeme(token) for token in dict.fromkeys(tokens))
-
-
-def _plain_lexeme_set_literal(tokens: set[str]) -> str:
-    """`lexeme_set_literal` for tokens of `_TOKEN_RE` (CJK or [0-9a-z], never a quote or a
-    backslash), which need no escaping; PostgreSQL sorts a vector's lexemes itself."""
+def lexeme_set_literal(tokens: set[str]) -> str:
+    """A tsvector literal of distinct lexemes without positions (a stripped vector), for
+    tokens of `_TOKEN_RE` (CJK or [0-9a-z], never a quote or a backslash), which need no
+    escaping; PostgreSQL sorts a vector's lexemes itself."""
     return "'" + "' '".join(tokens) + "'" if tokens else ""
 
 
@@ -283,7 +279,7 @@ def prepare_body(body: str) -> PreparedBody:
     folded = fold(text)
     return PreparedBody(
         text=text,
-        bigrams=_plain_lexeme_set_literal(bigram_set(folded)),
+        bigrams=lexeme_set_literal(bigram_set(folded)),
         lede=folded[:LEDE_CHARS],
     )
 
@@ -300,7 +296,7 @@ def build_vectors(text: IndexedText, prepared: PreparedBody | None = None) -> Re
         part
         for part in (
             prepared.bigrams,
-            _plain_lexeme_set_literal(bigram_set(title) | bigram_set(linked)),
+            lexeme_set_literal(bigram_set(title) | bigram_set(linked)),
         )
         if part
     )
