@@ -419,23 +419,28 @@ def _deadlock():
     return error
 
 
+def _failing_on_call(number: int, error: Exception, real):
+    """`real`, except that its `number`th call raises `error`; `.calls` counts the calls."""
+
+    def fake(*args, **kwargs):
+        fake.calls += 1
+        if fake.calls == number:
+            raise error
+        return real(*args, **kwargs)
+
+    fake.calls = 0
+    return fake
+
+
 def test_a_deadlocked_batch_is_done_again(db, monkeypatch):
     import replies.ingest as ingest_module
 
-    real = ingest_module._bulk_store
-    calls = {"n": 0}
-
-    def deadlock_once(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise _deadlock()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ingest_module, "_bulk_store", deadlock_once)
+    bulk = _failing_on_call(1, _deadlock(), ingest_module._bulk_store)
+    monkeypatch.setattr(ingest_module, "_bulk_store", bulk)
     items = [(path.name, path.read_bytes()) for path in fixture_documents()[:4]]
     outcomes = list(ingest_many(items, Context(), batch_size=10))
     assert [o.status for o in outcomes] == ["created"] * 4
-    assert calls["n"] == 2
+    assert bulk.calls == 2
     assert Reply.objects.count() == 4
 
 
@@ -446,28 +451,16 @@ def test_a_deadlock_in_the_file_by_file_write_is_done_again(db, monkeypatch):
 
     import replies.ingest as ingest_module
 
-    real_bulk, real_one = ingest_module._bulk_store, ingest_module.ingest_source
-    calls = {"bulk": 0, "one": 0}
-
-    def bulk_conflict(*args, **kwargs):
-        calls["bulk"] += 1
-        if calls["bulk"] == 1:
-            raise IntegrityError("duplicate key value violates unique constraint")
-        return real_bulk(*args, **kwargs)
-
-    def one_deadlock(*args, **kwargs):
-        calls["one"] += 1
-        if calls["one"] == 2:
-            raise _deadlock()
-        return real_one(*args, **kwargs)
-
-    monkeypatch.setattr(ingest_module, "_bulk_store", bulk_conflict)
-    monkeypatch.setattr(ingest_module, "ingest_source", one_deadlock)
+    conflict = IntegrityError("duplicate key value violates unique constraint")
+    bulk = _failing_on_call(1, conflict, ingest_module._bulk_store)
+    one_by_one = _failing_on_call(2, _deadlock(), ingest_module.ingest_source)
+    monkeypatch.setattr(ingest_module, "_bulk_store", bulk)
+    monkeypatch.setattr(ingest_module, "ingest_source", one_by_one)
     items = [(path.name, path.read_bytes()) for path in fixture_documents()[:4]]
     outcomes = list(ingest_many(items, Context(), batch_size=10))
     assert [o.status for o in outcomes] == ["created"] * 4
     assert Reply.objects.count() == 4
-    assert calls["one"] > 4  # the file-by-file write was begun again after the deadlock
+    assert one_by_one.calls > 4  # the file-by-file write was begun again after the deadlock
 
 
 def test_a_name_created_meanwhile_by_another_writer_is_retried_not_failed(db, monkeypatch):
