@@ -96,9 +96,12 @@ def find_date(text: str) -> dt.date | None:
 
 def parse_date_line(text: str) -> dt.date | None:
     """The date when `text` is a line holding only a date, else None."""
-    text = text.translate(_FULLWIDTH_DIGITS).strip()
+    # Measured before translating: the parser asks this of every line, and translate maps
+    # each digit to one character, so the length is the same.
+    text = text.strip()
     if len(text) > 30:
         return None
+    text = text.translate(_FULLWIDTH_DIGITS)
     match = DATE_LINE_RE.match(text)
     return _from_match(match) if match else None
 
@@ -106,9 +109,10 @@ def parse_date_line(text: str) -> dt.date | None:
 def split_trailing_date(text: str) -> tuple[str, dt.date] | None:
     """`重庆市科学技术局 2024年5月16日` → (`重庆市科学技术局`, date): a signature squeezed onto
     one line. None when the line does not end in a date."""
-    normalised = text.translate(_FULLWIDTH_DIGITS).strip()
-    if len(normalised) > 60:
+    normalised = text.strip()
+    if len(normalised) > 60:  # before translating, as in parse_date_line
         return None
+    normalised = normalised.translate(_FULLWIDTH_DIGITS)
     last = None
     for match in DATE_RE.finditer(normalised):
         last = match

@@ -275,7 +275,14 @@ _CATEGORY_RES = (
 )
 
 
+#: Every category pattern holds the category's letter: without one, none can match, and
+#: this one scan is far cheaper than the patterns', which have no literal start to skip to.
+_CATEGORY_LETTER_RE = re.compile(r"[A-Da-d]")
+
+
 def find_reply_category(text: str) -> str | None:
+    if not _CATEGORY_LETTER_RE.search(text):
+        return None
     for regex in _CATEGORY_RES:
         match = regex.search(text)
         if match:

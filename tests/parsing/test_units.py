@@ -9,7 +9,7 @@ import pytest
 
 from replies.parsing import ParseError, parse_document
 from replies.parsing.body import find_citations
-from replies.parsing.dates import find_date, parse_date_line
+from replies.parsing.dates import find_date, parse_date_line, split_trailing_date
 from replies.parsing.decoding import decode_bytes
 from replies.parsing.labels import label_values
 from replies.parsing.lines import is_chrome, lines_from_text
@@ -51,6 +51,17 @@ def test_date_line_only_when_the_line_is_a_date() -> None:
     assert parse_date_line("2024年5月16日") == dt.date(2024, 5, 16)
     assert parse_date_line("二〇二三年九月五日") == dt.date(2023, 9, 5)
     assert parse_date_line("于2024年5月16日召开会议") is None
+    # Full-width digits, padded with ideographic spaces: still one date on its own line.
+    assert parse_date_line("\u3000２０２４年５月１６日\u3000") == dt.date(2024, 5, 16)
+    assert parse_date_line("２０２４年５月１６日" + "。" * 25) is None
+
+
+def test_signature_with_a_trailing_full_width_date() -> None:
+    assert split_trailing_date("重庆市科学技术局　２０２４年５月１６日") == (
+        "重庆市科学技术局",
+        dt.date(2024, 5, 16),
+    )
+    assert split_trailing_date("重庆市科学技术局" * 8 + "2024年5月16日") is None
 
 
 # --- encodings ---------------------------------------------------------------------------
@@ -454,7 +465,12 @@ def test_sender_from_title_when_no_signature_block() -> None:
 
 
 def test_reply_category_forms() -> None:
-    for line, expected in [("答复类别：B", "B"), ("（A类）", "A"), ("答复类别：c类", "C")]:
+    for line, expected in [
+        ("答复类别：B", "B"),
+        ("（A类）", "A"),
+        ("答复类别：c类", "C"),
+        ("办理结果为“D”", "D"),
+    ]:
         body = f"李洁委员：\n您提出的提案收悉。\n{line}\n重庆市某某局\n2024年5月1日"
         assert parse_document(letter(body), "x.txt").reply_category == expected
 
