@@ -466,7 +466,8 @@ class Source(models.Model):
     encoding = models.CharField(_("编码"), max_length=30)
     sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveIntegerField()
-    #: The parser's output for this file, as the contract's JSON.
+    #: The parser's output for this file, as the contract's JSON, without the body text
+    #: (`ingest.PARSED_OMITS`): the reply and this file's content hold it.
     parsed = models.JSONField(default=dict)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     uploaded_by = models.ForeignKey(

@@ -69,6 +69,14 @@ def test_source_is_kept_verbatim(seed_reply):
     assert source.uploaded_by_name == "tests"
 
 
+def test_source_parse_record_leaves_the_body_to_the_reply(seed_reply):
+    parsed = seed_reply.sources.get().parsed
+    assert "body_text" not in parsed and "sections" not in parsed
+    assert parsed["title"] == seed_reply.title
+    assert parsed["commitments"] and parsed["members"] == seed_reply.member_names
+    assert "创新孵化模式" in seed_reply.body_text
+
+
 def test_ingesting_fixtures_twice_changes_nothing(ingested):
     before = row_counts()
     items = [(path.name, path.read_bytes()) for path in fixture_documents()]
