@@ -22,6 +22,8 @@ from django.db.models import Max
 from . import search
 from .agencies import _REGION_RE as _REGION_PARTS
 from .agencies import AgencyResolver, clean_name, region_of
+from .bulk_copy import copy_insert, reserve_ids
+from .ingest_worker import PreparedReply
 from .models import (
     ChangeRecord,
     Citation,
@@ -375,7 +377,7 @@ def derive(
     raw_values: dict[str, Any],
     ctx: Context,
     *,
-    prepared: search.PreparedBody | None = None,
+    prepared: PreparedReply | None = None,
 ) -> Derived:
     """Set `reply`'s fields, links and search vectors from contract values, and build (unsaved)
     the children those values imply. Entities it points at are found or created through the
@@ -397,9 +399,12 @@ def derive(
             value = None
         setattr(reply, column, value)
 
-    reply.public_body_text = (
-        redact(reply.body_text) if settings.ARCHIVE_REDACT_CONTACTS else reply.body_text
-    )
+    if prepared is not None and prepared.body == reply.body_text:
+        reply.public_body_text = prepared.public_body  # redacted by the parse worker
+    else:
+        reply.public_body_text = (
+            redact(reply.body_text) if settings.ARCHIVE_REDACT_CONTACTS else reply.body_text
+        )
     dates = [values["published_date"], values["written_date"], values["signed_date"]]
     reply.sort_date = next((d for d in dates if d), None)
     year_date = values["written_date"] or values["published_date"] or values["signed_date"]
@@ -427,7 +432,9 @@ def derive(
         ReplyMember(reply=reply, member=_member(name, body_region, ctx), position=position)
         for position, name in enumerate(dict.fromkeys(n.strip() for n in values["members"] if n))
     ]
-    vectors = search.build_vectors(_indexed_text(reply, values, resolver, region), prepared)
+    vectors = search.build_vectors(
+        _indexed_text(reply, values, resolver, region), prepared and prepared.vectors
+    )
     reply.search_words = vectors.words
 
     agency_links = []
@@ -996,7 +1003,7 @@ def _store_batch(
     batch: list[tuple[str, bytes | IngestError]],
     parsed: list[ParsedReply | IngestError | None],
     ctx: Context,
-    prepared: list[search.PreparedBody | None] | None = None,
+    prepared: list[PreparedReply | None] | None = None,
 ) -> list[IngestOutcome]:
     """Store a batch in one transaction: new documents together (a few INSERTs per batch),
     revisions and anything unusual one by one with a savepoint each. Should the batch write
@@ -1062,7 +1069,7 @@ def _bulk_store(
     batch: list[tuple[str, bytes | IngestError]],
     parsed: list[ParsedReply | IngestError | None],
     ctx: Context,
-    prepared: list[search.PreparedBody | None] | None = None,
+    prepared: list[PreparedReply | None] | None = None,
 ) -> dict[int, IngestOutcome]:
     """Create the batch's new documents together; return their outcomes by position. Files that
     are already stored, revise a stored reply, repeat one another or fail to parse are left
@@ -1127,7 +1134,7 @@ def _server_side_binding() -> Iterator[None]:
 
 
 def _write_new(
-    new: dict[int, tuple], ctx: Context, prepared: list[search.PreparedBody | None]
+    new: dict[int, tuple], ctx: Context, prepared: list[PreparedReply | None]
 ) -> dict[int, IngestOutcome]:
     ctx.defer_creation = True
     try:
@@ -1138,7 +1145,10 @@ def _write_new(
         ctx.flush_pending()
     finally:
         ctx.defer_creation = False
-    Reply.objects.bulk_create([d.reply for d in derived.values()])
+    replies = [d.reply for d in derived.values()]
+    for reply, pk in zip(replies, reserve_ids(Reply, len(replies)), strict=True):
+        reply.pk = pk
+    copy_insert(replies)
     ReplyAgency.objects.bulk_create([link for d in derived.values() for link in d.agency_links])
     ReplyMember.objects.bulk_create([link for d in derived.values() for link in d.member_links])
     Commitment.objects.bulk_create([c for d in derived.values() for c in d.commitments])
@@ -1150,25 +1160,26 @@ def _write_new(
             for theme in dict.fromkeys(d.themes)
         ]
     )
-    SearchEntry.objects.bulk_create([d.search_entry() for d in derived.values()])
-    sources = Source.objects.bulk_create(
-        [
-            Source(
-                reply=derived[index].reply,
-                revision=1,
-                content=data,
-                filename=filename[:255],
-                encoding=result.encoding,
-                sha256=digest,
-                size=len(data),
-                parsed=parse_record(values),
-                channel=ctx.channel,
-                uploaded_by=ctx.user,
-                uploaded_by_name=ctx.who,
-            )
-            for index, (filename, data, digest, result, values) in new.items()
-        ]
-    )
+    copy_insert([d.search_entry() for d in derived.values()])
+    sources = [
+        Source(
+            reply=derived[index].reply,
+            revision=1,
+            content=data,
+            filename=filename[:255],
+            encoding=result.encoding,
+            sha256=digest,
+            size=len(data),
+            parsed=parse_record(values),
+            channel=ctx.channel,
+            uploaded_by=ctx.user,
+            uploaded_by_name=ctx.who,
+        )
+        for index, (filename, data, digest, result, values) in new.items()
+    ]
+    for source, pk in zip(sources, reserve_ids(Source, len(sources)), strict=True):
+        source.pk = pk
+    copy_insert(sources)
     ChangeRecord.objects.bulk_create(
         [
             ChangeRecord(

@@ -470,10 +470,15 @@ def test_upload_whose_database_write_fails_leaves_nothing(db, monkeypatch):
 
     third = _zip(dict(seed_variants(4)[2:]))
 
-    def failing_bulk(*args, **kwargs):
-        raise OperationalError("could not write to file: No space left on device")
+    real_copy = ingest_module.copy_insert
 
-    monkeypatch.setattr(Source.objects, "bulk_create", failing_bulk)
+    def failing_source_copy(objs):
+        # The replies, their links and search entries are written by then; the sources fail.
+        if objs and isinstance(objs[0], Source):
+            raise OperationalError("could not write to file: No space left on device")
+        return real_copy(objs)
+
+    monkeypatch.setattr(ingest_module, "copy_insert", failing_source_copy)
     with pytest.raises(OperationalError):
         list(ingest_many(expand_upload("more.zip", third), Context(user_name="clerk")))
     assert Reply.objects.count() == Source.objects.count() == 1  # the batch left nothing

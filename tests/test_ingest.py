@@ -410,8 +410,16 @@ def test_parse_workers_give_the_same_outcomes(db, tmp_path, monkeypatch):
     monkeypatch.setattr(
         search, "prepare_body", lambda body: prepared_here.append(body) or prepare_body(body)
     )
+    # Nor does it redact the bodies again: the workers did.
+    import replies.ingest as ingest_module
+
+    redacted_here = []
+    redact = ingest_module.redact
+    monkeypatch.setattr(
+        ingest_module, "redact", lambda text: redacted_here.append(text) or redact(text)
+    )
     outcomes = list(ingest_many(items, Context(), workers=1, batch_size=4))
-    assert prepared_here == []
+    assert prepared_here == [] and redacted_here == []
     assert [o.status for o in outcomes] == ["created"] * 6 + ["failed", "failed"]
     assert "empty" in outcomes[6].reason
     assert Reply.objects.count() == 6

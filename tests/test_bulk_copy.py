@@ -1,0 +1,83 @@
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from replies.bulk_copy import copy_insert, reserve_ids
+from replies.models import Reply, Session, Source
+
+
+def _reply(**fields) -> Reply:
+    values = {
+        "status": Reply.Status.PUBLISHED,
+        "doc_no": "渝科局函〔2024〕276号",
+        "title": "关于「创新」的答复 'quoted' \\ back\tslash",
+        "member_names": ["李洁", 'O"Neil'],
+        "co_agency_names": [],
+        "sections": [{"heading": "一、", "text": "正文\n第二段"}],
+        "body_text": "第一行\n第二行\\N 不是空值",
+        "public_body_text": "第一行",
+        "warnings": [],
+        "written_date": dt.date(2024, 5, 16),
+        "year": 2024,
+        "search_words": "'创新':1A '答复':2A",
+    }
+    return Reply(**{**values, **fields})
+
+
+def _stored(reply: Reply) -> dict:
+    row = Reply.objects.filter(pk=reply.pk).values().get()
+    return {k: v for k, v in row.items() if k not in ("id", "created_at", "updated_at")}
+
+
+@pytest.mark.django_db
+def test_copied_row_is_the_row_bulk_create_stores():
+    session = Session.objects.create(name="市政协五届二次会议", region="重庆市")
+    by_insert = Reply.objects.bulk_create([_reply(session=session)])[0]
+    by_copy = _reply(index_no="11500000MB15895317/2024-00079", session=session)
+    (by_copy.pk,) = reserve_ids(Reply, 1)
+    copy_insert([by_copy])
+
+    assert by_copy.pk > by_insert.pk and not by_copy._state.adding
+    copied = _stored(by_copy)
+    assert copied.pop("index_no") == "11500000MB15895317/2024-00079"
+    inserted = _stored(by_insert)
+    inserted.pop("index_no")
+    assert copied == inserted
+    assert copied["session_id"] == session.pk  # a related object's key, as bulk_create sets it
+    assert copied["body_text"] == "第一行\n第二行\\N 不是空值"
+    stored = Reply.objects.get(pk=by_copy.pk)
+    assert stored.created_at is not None and stored.member_names == ["李洁", 'O"Neil']
+
+    # Bytes survive whole, NUL and backslashes included; the next reserved key follows on.
+    content = b"\x00\\x\xff" + "正文".encode("gb18030")
+    source = Source(
+        reply=stored,
+        revision=1,
+        content=content,
+        filename="a.txt",
+        encoding="gb18030",
+        sha256="0" * 64,
+        size=len(content),
+        parsed={"title": "标题"},
+        channel="command",
+    )
+    (source.pk,) = reserve_ids(Source, 1)
+    copy_insert([source])
+    assert bytes(Source.objects.get(pk=source.pk).content) == content
+    assert Source.objects.get(pk=source.pk).parsed == {"title": "标题"}
+
+
+@pytest.mark.django_db
+def test_copy_needs_keys_and_reports_a_duplicate_as_integrity_error():
+    with pytest.raises(ValueError, match="primary key"):
+        copy_insert([_reply()])
+    first = _reply(index_no="X-1")
+    (first.pk,) = reserve_ids(Reply, 1)
+    copy_insert([first])
+    again = _reply(index_no="X-1")
+    (again.pk,) = reserve_ids(Reply, 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_insert([again])
+    assert Reply.objects.filter(index_no="X-1").count() == 1
+    assert reserve_ids(Reply, 0) == []
