@@ -98,6 +98,8 @@ class Config:
             config.http_seconds = args.http_seconds
         if args.no_tantivy:
             config.tantivy = False
+        if args.naive_cap is not None:
+            config.naive_cap_s = args.naive_cap
         if args.out_dir is not None:
             config.out_dir = args.out_dir
         return config
@@ -1457,6 +1459,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--single-docs", type=int, help="replies ingested by one process first")
     parser.add_argument("--http-seconds", type=int, help="seconds of load per endpoint (30)")
     parser.add_argument("--no-tantivy", action="store_true", help="skip the tantivy reference")
+    parser.add_argument(
+        "--naive-cap", type=float, help="seconds a naive baseline query may take (30)"
+    )
     parser.add_argument("--out-dir", type=Path, help="where corpora and results go")
     parser.add_argument(
         "--use-current-database",

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.db.models import Max
 
 from . import search
@@ -137,7 +144,7 @@ class Context:
         for model in (Session, Member, Theme, Genre, CitedDocument, Proposal):
             objects = self.pending.pop(model, [])
             if objects:
-                model.objects.bulk_create(objects)
+                _create_shared(model, objects)
         for model, updates in self.pending_updates.items():
             by_field: dict[str, list] = {}
             for obj, field_name in updates.values():
@@ -151,6 +158,52 @@ class Context:
         if self.user is not None:
             return self.user.get_username()
         return self.user_name
+
+
+#: The unique key by which a batch's new entity is found when another writer created it
+#: first (the fields of each model's unique constraint).
+SHARED_KEYS: dict[type, tuple[str, ...]] = {
+    Session: ("name", "region"),
+    Member: ("name", "region"),
+    Theme: ("name",),
+    Genre: ("name",),
+    CitedDocument: ("title",),
+    Proposal: ("session_id", "number"),
+}
+
+
+def _create_shared(model: type, objects: list) -> None:
+    """Create a batch's new entities of one model, taking the stored row for any that another
+    writer created meanwhile, and give each object its row's key.
+
+    Two processes loading at once meet the same members, sessions and documents. A plain
+    INSERT made the second wait for the first's commit and then fail its whole batch on the
+    unique key (to be redone file by file); ON CONFLICT DO NOTHING waits the same but goes on.
+    Rows are inserted in key order, so two writers take the keys' locks in the same order and
+    do not deadlock over one model."""
+    key_fields = SHARED_KEYS[model]
+
+    def key_of(obj: Any) -> tuple:
+        return tuple(getattr(obj, name) for name in key_fields)
+
+    for obj in objects:
+        # A proposal's session was created a step before: copy its new key to the proposal.
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    # Keys are not returned with ignore_conflicts: they are read back below.
+    model.objects.bulk_create(sorted(objects, key=key_of), ignore_conflicts=True)
+    lookup = {f"{name}__in": {getattr(obj, name) for obj in objects} for name in key_fields}
+    stored = {
+        tuple(row[1:]): row[0]
+        for row in model.objects.filter(**lookup).order_by().values_list("pk", *key_fields)
+    }
+    for obj in objects:
+        if key_of(obj) not in stored:
+            # It met another of the model's unique keys (a Member's label, say): the batch
+            # fails as a plain INSERT would, and is redone file by file.
+            raise IntegrityError(f"{model.__name__} {key_of(obj)!r}: a stored row conflicts")
+        obj.pk = stored[key_of(obj)]
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 # --------------------------------------------------------------------------- parsing
@@ -1250,6 +1303,8 @@ def _warm_caches(all_values: list[dict[str, Any]], ctx: Context) -> None:
     members = {name.strip() for v in all_values for name in v.get("members") or [] if name}
     for member in Member.objects.filter(name__in=members):
         ctx.members.setdefault((member.name, member.region), member)
+    # Names another writer added since this process loaded its dictionary.
+    search.add_words(members)
     sessions = {v["session"].strip() for v in all_values if v.get("session")}
     for session in Session.objects.filter(name__in=sessions):
         ctx.sessions.setdefault((session.name, session.region), session)
