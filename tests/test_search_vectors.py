@@ -1,5 +1,7 @@
 import unicodedata
 
+import pytest
+
 from replies.search import (
     IndexedText,
     _nfkc,
@@ -94,7 +96,7 @@ def test_search_entry_keeps_vectors_out_of_line_and_small_columns_plain(samples)
         out_of_line_bytes = cursor.fetchone()[0]
     for column in ("agency_ids", "co_agency_ids", "theme_ids", "member_ids", "kind"):
         assert storage[column] == "p", column
-    assert storage["bigrams"] == "x"
+    assert storage["bigrams"] == "e"  # out of line, never compressed (it would not shrink)
     assert compressed == 0
     assert out_of_line_bytes > 0  # three replies' vectors already went to TOAST
 
@@ -140,3 +142,21 @@ def test_a_prepared_body_gives_the_same_vectors_and_only_for_its_own_body(db):
                 ],
             )
             assert cursor.fetchone() == (True, True, True)
+
+
+@pytest.mark.django_db
+def test_vectors_are_stored_out_of_line_without_compression():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attrelid::regclass::text, attname, attstorage FROM pg_attribute "
+            "WHERE (attrelid = 'replies_searchentry'::regclass AND attname IN ('bigrams', 'title'))"
+            " OR (attrelid = 'replies_reply'::regclass AND attname = 'search_words')"
+        )
+        storage = {(table, column): kind for table, column, kind in cursor.fetchall()}
+    assert storage == {
+        ("replies_searchentry", "bigrams"): "e",
+        ("replies_searchentry", "title"): "e",
+        ("replies_reply", "search_words"): "e",
+    }
