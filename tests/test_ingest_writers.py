@@ -61,7 +61,9 @@ def test_second_writer_waits_for_the_first_and_takes_its_rows():
 
 @pytest.mark.django_db
 def test_shared_entities_get_keys_and_proposals_their_sessions():
-    session = Session(name="市六届政协二次会议", region="重庆市", label="市六届政协二次会议（重庆市）")
+    session = Session(
+        name="市六届政协二次会议", region="重庆市", label="市六届政协二次会议（重庆市）"
+    )
     _create_shared(Session, [session])
     assert session.pk == Session.objects.get(name="市六届政协二次会议").pk
     proposal = Proposal(session=session, number="0275", title="关于……的提案")
