@@ -522,12 +522,18 @@ def _doc_no_in_bracket(content: str) -> str | None:
     return None
 
 
+#: The only characters `_guillemet_pairs` acts on: it visits these and skips the rest of a
+#: body in C rather than looking at every character in Python.
+_GUILLEMET_EVENT_RE = re.compile("[《》\n]")
+
+
 def _guillemet_pairs(text: str) -> list[tuple[int, int]]:
     """Outermost `《…》` pairs in one linear pass (nested ones belong to their parent);
     a line break or a run longer than 300 characters abandons an unclosed `《`."""
     pairs: list[tuple[int, int]] = []
     stack: list[int] = []
-    for position, ch in enumerate(text):
+    for event in _GUILLEMET_EVENT_RE.finditer(text):
+        position, ch = event.start(), event.group()
         if ch == "《":
             stack.append(position)
             if len(stack) > 8:

@@ -141,6 +141,10 @@ def leading_indent(text: str) -> int:
     return columns
 
 
+#: Characters from the CJK radicals on, which a fixed-width capture draws two columns wide.
+_WIDE_RE = re.compile("[\u2e80-\U0010ffff]")
+
+
 def display_width(text: str) -> int:
     """Columns a line takes in a fixed-width capture: CJK characters are two wide."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return len(text) + len(_WIDE_RE.findall(text))

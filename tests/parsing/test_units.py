@@ -14,7 +14,12 @@ from replies.parsing.decoding import decode_bytes
 from replies.parsing.labels import label_values
 from replies.parsing.lines import is_chrome, lines_from_text
 from replies.parsing.people import addressee_persons, find_co_agencies, find_signer, split_agencies
-from replies.parsing.textnorm import collapse_spaces, normalise_value, restore_punctuation
+from replies.parsing.textnorm import (
+    collapse_spaces,
+    display_width,
+    normalise_value,
+    restore_punctuation,
+)
 
 
 def letter(
@@ -389,6 +394,20 @@ def test_citations_with_bracketed_doc_numbers() -> None:
 def test_nested_guillemets_stay_one_citation() -> None:
     citations = find_citations("印发《关于印发《某办法》的通知》。", set())
     assert [c.title for c in citations] == ["关于印发《某办法》的通知"]
+
+
+def test_unclosed_guillemets_end_at_a_line_break_or_after_300_characters() -> None:
+    text = "依据《未闭合\n另见《甲》和《" + "长" * 301 + "》及《乙》。"
+    assert [c.title for c in find_citations(text, set())] == ["甲", "乙"]
+
+
+def test_display_width_counts_cjk_twice() -> None:
+    assert display_width("") == 0
+    assert display_width("ab 1") == 4
+    assert display_width("答复a") == 5
+    # U+2E7F is the last narrow code point, U+2E80 (a CJK radical) the first wide one.
+    assert display_width("\u2e7f\u2e80") == 3
+    assert display_width("\U00020000") == 2
 
 
 # --- chrome ------------------------------------------------------------------------------
