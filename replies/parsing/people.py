@@ -266,7 +266,10 @@ def find_signer(text: str) -> str | None:
 
 
 _CATEGORY_RES = (
-    re.compile(r"(?:答复|办理|办复)?类别[：:]\s?[（(]?(?P<c>[A-Da-d])(?:类)?(?![A-Za-z])"),
+    # `答复类别：B`, `办理类别：B`, `类别：B`: the optional prefix never decides a match, and a
+    # pattern that starts with a literal is found by a fast scan instead of a try at every
+    # character.
+    re.compile(r"类别[：:]\s?[（(]?(?P<c>[A-Da-d])(?:类)?(?![A-Za-z])"),
     re.compile(r"[（(](?P<c>[A-Da-d])类[）)]"),
     re.compile(r"(?<![A-Za-z])(?P<c>[A-Da-d])类(?:答复|办理|提案|建议|件)"),
     re.compile(
