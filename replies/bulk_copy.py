@@ -28,20 +28,29 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def copy_insert(objs: Sequence[models.Model]) -> None:
+def copy_insert(objs: Sequence[models.Model], *, table_keys: bool = False) -> None:
     """Store new objects of one model with their primary keys already set (see reserve_ids, or
-    a key that is a link to a stored row)."""
+    a key that is a link to a stored row); or, with `table_keys`, without keys, numbered by
+    the table itself — for rows nothing else in the batch points at (links, commitments,
+    citations, change records). Keys the table assigns are not read back."""
     if not objs:
         return
     opts = objs[0]._meta
-    fields = [field for field in opts.concrete_fields if not field.generated]
+    for obj in objs:
+        if table_keys and obj.pk is not None:
+            raise ValueError(f"{opts.label} row with a primary key under table_keys")
+        if not table_keys and obj.pk is None:
+            raise ValueError(f"{opts.label} row without a primary key: reserve one first")
+    fields = [
+        field
+        for field in opts.concrete_fields
+        if not field.generated and not (table_keys and field is opts.pk)
+    ]
     quote = connection.ops.quote_name
     statement = "COPY {} ({}) FROM STDIN".format(
         quote(opts.db_table), ", ".join(quote(field.column) for field in fields)
     )
     for obj in objs:
-        if obj.pk is None:
-            raise ValueError(f"{opts.label} row without a primary key: reserve one first")
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     # Raw psycopg under Django's error mapping, so that a unique violation is the IntegrityError
     # the ingest's batch retry expects.

@@ -1202,16 +1202,17 @@ def _write_new(
     for reply, pk in zip(replies, reserve_ids(Reply, len(replies)), strict=True):
         reply.pk = pk
     copy_insert(replies)
-    ReplyAgency.objects.bulk_create([link for d in derived.values() for link in d.agency_links])
-    ReplyMember.objects.bulk_create([link for d in derived.values() for link in d.member_links])
-    Commitment.objects.bulk_create([c for d in derived.values() for c in d.commitments])
-    Citation.objects.bulk_create([c for d in derived.values() for c in d.citations])
-    Reply.themes.through.objects.bulk_create(
+    copy_insert([link for d in derived.values() for link in d.agency_links], table_keys=True)
+    copy_insert([link for d in derived.values() for link in d.member_links], table_keys=True)
+    copy_insert([c for d in derived.values() for c in d.commitments], table_keys=True)
+    copy_insert([c for d in derived.values() for c in d.citations], table_keys=True)
+    copy_insert(
         [
             Reply.themes.through(reply_id=d.reply.pk, theme_id=theme.pk)
             for d in derived.values()
             for theme in dict.fromkeys(d.themes)
-        ]
+        ],
+        table_keys=True,
     )
     copy_insert([d.search_entry() for d in derived.values()])
     sources = [
@@ -1233,7 +1234,7 @@ def _write_new(
     for source, pk in zip(sources, reserve_ids(Source, len(sources)), strict=True):
         source.pk = pk
     copy_insert(sources)
-    ChangeRecord.objects.bulk_create(
+    copy_insert(
         [
             ChangeRecord(
                 reply=source.reply,
@@ -1244,7 +1245,8 @@ def _write_new(
                 user_name=ctx.who,
             )
             for source in sources
-        ]
+        ],
+        table_keys=True,
     )
     return {
         index: IngestOutcome(

@@ -217,22 +217,32 @@ def bigram_set(folded: str) -> set[str]:
 
 
 def _quote_lexeme(lexeme: str) -> str:
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in lexeme or "\\" in lexeme:
+        lexeme = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return "'" + lexeme + "'"
 
 
 def tsvector_literal(weighted_tokens: Iterable[tuple[list[str], str]]) -> str:
     """Build a tsvector literal from (tokens, weight) parts laid end to end."""
-    positions: dict[str, list[str]] = {}
+    labels_by_lexeme: dict[str, list[str]] = {}
     position = 0
     for tokens, weight in weighted_tokens:
-        for token in tokens:
-            position = min(position + 1, MAX_POSITION)
-            slots = positions.setdefault(token, [])
-            if len(slots) < MAX_POSITIONS_PER_LEXEME:
-                slots.append(f"{position}{weight}")
+        first, last = position + 1, position + len(tokens)
+        if last <= MAX_POSITION:
+            labels = [f"{n}{weight}" for n in range(first, last + 1)]
+        else:
+            # PostgreSQL's last position: the rest of a very long text shares it.
+            labels = [f"{min(n, MAX_POSITION)}{weight}" for n in range(first, last + 1)]
+        for token, label in zip(tokens, labels, strict=True):
+            labels_by_lexeme.setdefault(token, []).append(label)
         # A gap between fields keeps a phrase from spanning the title and the body.
-        position = min(position + 8, MAX_POSITION)
-    return " ".join(f"{_quote_lexeme(lexeme)}:{','.join(p)}" for lexeme, p in positions.items())
+        position = min(last + 8, MAX_POSITION)
+    return " ".join(
+        [
+            f"{_quote_lexeme(lexeme)}:{','.join(lexeme_labels[:MAX_POSITIONS_PER_LEXEME])}"
+            for lexeme, lexeme_labels in labels_by_lexeme.items()
+        ]
+    )
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from replies.bulk_copy import copy_insert, reserve_ids
-from replies.models import Reply, Session, Source
+from replies.models import Commitment, Reply, Session, Source
 
 
 def _reply(**fields) -> Reply:
@@ -81,3 +81,34 @@ def test_copy_needs_keys_and_reports_a_duplicate_as_integrity_error():
         copy_insert([again])
     assert Reply.objects.filter(index_no="X-1").count() == 1
     assert reserve_ids(Reply, 0) == []
+
+
+@pytest.mark.django_db
+def test_rows_without_keys_are_numbered_by_the_table():
+    reply = _reply(index_no="X-2")
+    (reply.pk,) = reserve_ids(Reply, 1)
+    copy_insert([reply])
+    by_insert = Commitment.objects.bulk_create(
+        [Commitment(reply=reply, position=1, heading="一、", text="年内出台 'O\\Neil'")]
+    )[0]
+    copy_insert(
+        [
+            Commitment(reply=reply, position=2, heading="一、", text="年内出台 'O\\Neil'"),
+            Commitment(reply=reply, position=3, heading="", text="第二项\n换行"),
+        ],
+        table_keys=True,
+    )
+    stored = list(Commitment.objects.filter(reply=reply).order_by("position").values())
+    assert [row["position"] for row in stored] == [1, 2, 3]
+    # The table numbered them after the row it numbered before.
+    assert stored[0]["id"] == by_insert.pk < stored[1]["id"] < stored[2]["id"]
+    assert {k: v for k, v in stored[1].items() if k not in ("id", "position")} == {
+        k: v for k, v in stored[0].items() if k not in ("id", "position")
+    }
+    assert stored[2]["text"] == "第二项\n换行" and stored[2]["heading"] == ""
+
+    with pytest.raises(ValueError, match="under table_keys"):
+        copy_insert([Commitment(pk=10**9, reply=reply, position=4)], table_keys=True)
+    with pytest.raises(ValueError, match="without a primary key"):
+        copy_insert([Commitment(reply=reply, position=4)])
+    assert Commitment.objects.filter(reply=reply).count() == 3

@@ -53,6 +53,39 @@ def test_tsvector_literal_weights_positions_and_quoting():
     assert literal == "'a':1A,11C 'it''s':2A"
 
 
+def _reference_tsvector_literal(parts):
+    """The literal's definition, one token at a time: positions count up from 1 and stop at
+    PostgreSQL's last, 8 positions separate the parts, a lexeme keeps its first 16."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for tokens, weight in parts:
+        for token in tokens:
+            position = min(position + 1, 16383)
+            if len(positions.setdefault(token, [])) < 16:
+                positions[token].append(f"{position}{weight}")
+        position = min(position + 8, 16383)
+    return " ".join(
+        "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(labels)
+        for lexeme, labels in positions.items()
+    )
+
+
+def test_tsvector_literal_matches_its_definition_past_the_last_position():
+    import random
+
+    rng = random.Random(7)
+    vocabulary = ["孵化", "a", "it's", "back\\slash", "科技", "2024"]
+    for size in (0, 1, 5, 16383, 16390, 20000):
+        parts = [
+            ([rng.choice(vocabulary) for _ in range(size)], "A"),
+            ([], "B"),
+            ([rng.choice(vocabulary) for _ in range(rng.randrange(30))], "C"),
+        ]
+        assert tsvector_literal(parts) == _reference_tsvector_literal(parts)
+    literal = tsvector_literal([(["x"] * 16390, "A"), (["y"], "B")])
+    assert literal.startswith("'x':1A,2A,") and literal.endswith(" 'y':16383B")
+
+
 def test_build_vectors_weights_title_linked_body(db):
     from django.db import connection
 

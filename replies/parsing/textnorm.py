@@ -75,35 +75,30 @@ def collapse_spaces(text: str) -> str:
 def restore_punctuation(text: str) -> str:
     """Restore ASCII `, : ; ( ) ? !` next to CJK text to their full-width forms. Brackets are
     restored in matched pairs, so `(A)` at a line end follows its partner."""
-    if _RESTORABLE_RE.search(text) is None:
+    # Only the marks are visited: a value or a line is long, its marks few.
+    marks = [match.start() for match in _RESTORABLE_RE.finditer(text)]
+    if not marks:
+        return text
+    length = len(text)
+    restore: dict[int, bool] = {}
+    open_brackets: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for index in marks:
+        restore[index] = (index > 0 and is_cjk(text[index - 1])) or (
+            index + 1 < length and is_cjk(text[index + 1])
+        )
+        if text[index] == "(":
+            open_brackets.append(index)
+        elif text[index] == ")" and open_brackets:
+            pairs.append((open_brackets.pop(), index))
+    for opening, closing in pairs:
+        if restore[opening] or restore[closing]:
+            restore[opening] = restore[closing] = True
+    if not any(restore.values()):
         return text
     chars = list(text)
-    length = len(chars)
-
-    def touches_cjk(index: int) -> bool:
-        before = chars[index - 1] if index > 0 else ""
-        after = chars[index + 1] if index + 1 < length else ""
-        return bool((before and is_cjk(before)) or (after and is_cjk(after)))
-
-    open_stack: list[int] = []
-    pairs: dict[int, int] = {}
-    for index, ch in enumerate(chars):
-        if ch == "(":
-            open_stack.append(index)
-        elif ch == ")" and open_stack:
-            opening = open_stack.pop()
-            pairs[opening] = index
-            pairs[index] = opening
-
-    decisions: dict[int, bool] = {}
-    for index, ch in enumerate(chars):
-        if ch in _RESTORE:
-            decisions[index] = touches_cjk(index)
-    for index, partner in pairs.items():
-        if decisions.get(index) or decisions.get(partner):
-            decisions[index] = decisions[partner] = True
-    for index, restore in decisions.items():
-        if restore:
+    for index, wanted in restore.items():
+        if wanted:
             chars[index] = _RESTORE[chars[index]]
     return "".join(chars)
 

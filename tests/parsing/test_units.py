@@ -165,6 +165,36 @@ def test_ascii_punctuation_restored_only_next_to_cjk() -> None:
     assert normalise_value("  是否可行?  ") == "是否可行？"
 
 
+def _reference_restore(text: str) -> str:
+    """restore_punctuation's definition, character by character."""
+    from replies.parsing.textnorm import is_cjk
+
+    full = dict(zip(",:;()?!", "，：；（）？！", strict=True))
+    touches = [
+        ch in full
+        and ((i > 0 and is_cjk(text[i - 1])) or (i + 1 < len(text) and is_cjk(text[i + 1])))
+        for i, ch in enumerate(text)
+    ]
+    stack: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")" and stack:
+            j = stack.pop()
+            touches[i] = touches[j] = touches[i] or touches[j]
+    return "".join(full[ch] if touches[i] else ch for i, ch in enumerate(text))
+
+
+def test_restore_punctuation_matches_its_definition_on_random_text():
+    import random
+
+    rng = random.Random(3)
+    alphabet = ["孵", "化", "，", "a", "1", " ", ",", ":", ";", "(", ")", "?", "!", "（"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        assert restore_punctuation(text) == _reference_restore(text), text
+
+
 # --- labels ------------------------------------------------------------------------------
 
 
