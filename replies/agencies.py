@@ -67,17 +67,23 @@ class AgencyResolver:
     by_alias: dict[tuple[str, str], Agency] = field(default_factory=dict)
     loaded: bool = False
     created: list[Agency] = field(default_factory=list)
+    # by_alias read backwards: every reply's search text lists its agencies' aliases.
+    _aliases: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False)
 
     def load(self) -> None:
         self.by_name = {agency.name: agency for agency in Agency.objects.all()}
-        self.by_alias = {
-            (alias.name, alias.region): self.by_name[alias.agency.name]
-            for alias in AgencyAlias.objects.select_related("agency")
-        }
+        self.by_alias = {}
+        self._aliases = {}
+        for alias in AgencyAlias.objects.select_related("agency"):
+            self._add_alias(alias.name, alias.region, self.by_name[alias.agency.name])
         self.loaded = True
 
+    def _add_alias(self, name: str, region: str, agency: Agency) -> None:
+        self.by_alias[(name, region)] = agency
+        self._aliases.setdefault(agency.pk, []).append(name)
+
     def aliases_of(self, agency: Agency) -> list[str]:
-        return [alias for (alias, _), target in self.by_alias.items() if target.pk == agency.pk]
+        return list(self._aliases.get(agency.pk, ()))
 
     def find(self, name: str, region: str = "") -> Agency | None:
         """An existing agency for `name` read in `region`, or None."""
@@ -119,7 +125,7 @@ class AgencyResolver:
             AgencyAlias.objects.get_or_create(
                 name=name, region=alias_region, defaults={"agency": agency}
             )
-            self.by_alias[(name, alias_region)] = agency
+            self._add_alias(name, alias_region, agency)
         self.created.append(agency)
         return agency
 

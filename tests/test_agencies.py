@@ -30,6 +30,12 @@ def test_seeded_aliases_resolve_to_canonical_agencies():
     assert resolver.find("市国资委", "重庆市渝中区").name == "重庆市人民政府国有资产监督管理委员会"
     assert resolver.find("科技部").name == "科学技术部"
     assert resolver.find("重庆市科学技术局").name == "重庆市科学技术局"
+    chongqing = resolver.find("市科技局", "重庆市")
+    assert (
+        set(resolver.aliases_of(chongqing))
+        == set(AgencyAlias.objects.filter(agency=chongqing).values_list("name", flat=True))
+        >= {"市科技局"}
+    )
 
 
 @pytest.mark.django_db
@@ -42,6 +48,7 @@ def test_short_names_are_read_in_their_region():
     assert shanghai.needs_review
     assert shanghai.level == "provincial"
     assert AgencyAlias.objects.get(name="市科技局", region="上海市").agency == shanghai
+    assert resolver.aliases_of(shanghai) == ["市科技局"]
     # The next reply finds it without creating another.
     assert AgencyResolver().find("市科技局", "上海市") == shanghai
     assert Agency.objects.filter(name="上海市科技局").count() == 1
