@@ -885,26 +885,38 @@ def cached_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
     uncommitted changes are not in the key, so the cache is bypassed."""
     from django.conf import settings
     from django.core.cache import cache
+
+    key = search_cache_key(params, page_size=page_size)
+    if key is None:
+        return run_search(params, page_size=page_size)
+    results = cache.get(key)
+    if results is None:
+        results = run_search(params, page_size=page_size)
+        cache.set(key, results, settings.ARCHIVE_SEARCH_CACHE_SECONDS)
+    return results
+
+
+def search_cache_key(params, *, page_size: int = PAGE_SIZE, scope: tuple = ()) -> str | None:
+    """The cache key of a search's answer under the current database snapshot (see
+    `cached_search`), or None when the answer must not be cached (the cache is off, or this
+    transaction has written). `scope` names what else the cached thing depends on — the API
+    caches its rendered response, whose links carry the host."""
+    from django.conf import settings
     from django.utils.translation import get_language
 
-    seconds = settings.ARCHIVE_SEARCH_CACHE_SECONDS
-    if seconds <= 0:
-        return run_search(params, page_size=page_size)
+    if settings.ARCHIVE_SEARCH_CACHE_SECONDS <= 0:
+        return None
     with _cursor() as cursor:
         cursor.execute("SELECT pg_current_snapshot()::text, txid_current_if_assigned()")
         snapshot, own_xid = cursor.fetchone()
     if own_xid is not None:
-        return run_search(params, page_size=page_size)
+        return None
     # Facet labels are translated, so the language is part of the answer.
     identity = json.dumps(
-        [snapshot, get_language(), page_size, _param_items(params)], ensure_ascii=False
+        [snapshot, get_language(), page_size, _param_items(params), list(scope)],
+        ensure_ascii=False,
     )
-    key = "search:" + hashlib.sha256(identity.encode()).hexdigest()
-    results = cache.get(key)
-    if results is None:
-        results = run_search(params, page_size=page_size)
-        cache.set(key, results, seconds)
-    return results
+    return "search:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def _page_from_matched(

@@ -62,3 +62,32 @@ def test_cache_off_runs_every_search(committed_seed, settings):
     with CaptureQueriesContext(connection) as queries:
         cached_search(QueryDict("q=孵化"))
     assert any("replies_searchentry" in query["sql"] for query in queries.captured_queries)
+
+
+def test_api_repeats_its_rendered_answer_until_a_commit(committed_seed, client):
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get("/api/search", {"q": "孵化"})
+    assert first.status_code == 200 and first.json()["count"] == 1
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/api/search", {"q": "孵化"})
+    # Only the snapshot is read, and the bytes are the first answer's.
+    assert len(queries.captured_queries) == 1
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] == "application/json; charset=utf-8"
+    assert again.json()["results"][0]["index_no"] == SEED_INDEX_NO
+
+    # Links are absolute: another host gets its own answer, not this one's.
+    other = client.get("/api/search", {"q": "孵化"}, HTTP_HOST="localhost")
+    assert other.json()["results"][0]["url"].startswith("http://localhost/")
+    assert first.json()["results"][0]["url"].startswith("http://testserver/")
+
+    set_status(committed_seed, Reply.Status.WITHDRAWN, Context(user_name="tests"))
+    assert client.get("/api/search", {"q": "孵化"}).json()["count"] == 0
+
+
+def test_api_answer_is_the_same_with_the_cache_off(committed_seed, client, settings):
+    cached = client.get("/api/search", {"q": "孵化", "agency": "市国资委"})
+    settings.ARCHIVE_SEARCH_CACHE_SECONDS = 0
+    assert client.get("/api/search", {"q": "孵化", "agency": "市国资委"}).content == cached.content
+    assert cached.json()["results"][0]["published_date"] == "2024-10-12"
