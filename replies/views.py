@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET
 
@@ -25,6 +28,8 @@ from .search import (
     cached_search,
     count_and_ids,
     exact_lookup_kind,
+    run_search,
+    search_cache_key,
 )
 
 
@@ -44,13 +49,15 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) -> dict:
+def _search_context(
+    request: HttpRequest, params, *, fixed: dict | None = None, cached: bool = True
+) -> dict:
     """Run the search engine on `params` and shape what the results partial shows.
 
     `fixed` holds a filter an entity page imposes (e.g. agency=…), shown but not removable.
     """
     try:
-        results = cached_search(params)
+        results = cached_search(params) if cached else run_search(params)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         return {"errors": errors, "results": None}
@@ -77,7 +84,30 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if canonical is not None:
         return redirect(f"{request.path}?{canonical.urlencode()}")
     query = request.GET.get("q", "").strip()
-    context = _search_context(request, request.GET)
+    # A repeated search is answered with its rendered results, under the key its results
+    # would have (see cached_search): unpickling them and rendering twenty rows and the
+    # facets were most of a cached request. The rest of the page holds per-visitor parts
+    # (the language form's CSRF token) and is rendered each time.
+    key = search_cache_key(request.GET, scope=("page", request.path))
+    answer = cache.get(key) if key is not None else None
+    if answer is None:
+        answer = _search_answer(request, query)
+        if key is not None:
+            cache.set(key, answer, settings.ARCHIVE_SEARCH_CACHE_SECONDS)
+    if answer["redirect"]:
+        return redirect(answer["redirect"])
+    feed_url = reverse("search_feed") + ("?" + request.GET.urlencode() if request.GET else "")
+    return render(
+        request,
+        "replies/search.html",
+        {"results_html": mark_safe(answer["html"]), "query": query, "feed_url": feed_url},
+        status=answer["status"],
+    )
+
+
+def _search_answer(request: HttpRequest, query: str) -> dict:
+    """The search page's results, rendered, or where a 索引号 or 文号 sends the reader."""
+    context = _search_context(request, request.GET, cached=False)
     results = context["results"]
     if (
         results is not None
@@ -86,16 +116,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
         and exact_lookup_kind(query)[0] in ("index_no", "doc_no")
         and request.GET.get("page") in (None, "1")
     ):
-        # A 索引号 or 文号 goes straight to its reply.
-        return redirect(results.exact_match.get_absolute_url())
-    status = 400 if context["errors"] else 200
-    feed_url = reverse("search_feed") + ("?" + request.GET.urlencode() if request.GET else "")
-    return render(
-        request,
-        "replies/search.html",
-        {**context, "query": query, "feed_url": feed_url},
-        status=status,
-    )
+        return {"redirect": results.exact_match.get_absolute_url(), "html": "", "status": 302}
+    return {
+        "redirect": None,
+        "html": render_to_string("replies/_results.html", context, request=request),
+        "status": 400 if context["errors"] else 200,
+    }
 
 
 def _reply_page(request: HttpRequest, reply: Reply) -> HttpResponse:

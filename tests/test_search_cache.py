@@ -91,3 +91,27 @@ def test_api_answer_is_the_same_with_the_cache_off(committed_seed, client, setti
     settings.ARCHIVE_SEARCH_CACHE_SECONDS = 0
     assert client.get("/api/search", {"q": "孵化", "agency": "市国资委"}).content == cached.content
     assert cached.json()["results"][0]["published_date"] == "2024-10-12"
+
+
+def test_search_page_repeats_its_rendered_results_until_a_commit(committed_seed, client):
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get("/search/", {"q": "孵化"})
+    assert first.status_code == 200
+    assert SEED_INDEX_NO in first.content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/search/", {"q": "孵化"})
+    # The snapshot is read; the results are not searched for again.
+    assert not any("replies_searchentry" in q["sql"] for q in queries.captured_queries)
+    assert SEED_INDEX_NO in again.content.decode()
+    assert "<mark>孵化</mark>" in again.content.decode()
+
+    set_status(committed_seed, Reply.Status.WITHDRAWN, Context(user_name="tests"))
+    assert SEED_INDEX_NO not in client.get("/search/", {"q": "孵化"}).content.decode()
+
+
+def test_search_page_redirect_by_index_number_is_remembered_too(committed_seed, client):
+    for _ in range(2):
+        response = client.get("/search/", {"q": SEED_INDEX_NO})
+        assert response.status_code == 302
+        assert response["Location"] == committed_seed.get_absolute_url()
