@@ -117,22 +117,25 @@ def test_connection_lost_after_a_bulk_batch_was_written_keeps_nothing_of_it(
     """Committed a batch at a time: the database goes away after the batch's replies, links
     and sources were inserted but before the batch committed — none of it remains, and the
     rerun stores every file once."""
+    import replies.ingest as ingest_module
     from replies.models import ChangeRecord
 
     for name, data in seed_variants(6):
         (tmp_path / name).write_bytes(data)
-    real_bulk_create = ChangeRecord.objects.bulk_create
+    real_copy = ingest_module.copy_insert
 
-    def drop_connection(*args, **kwargs):
-        assert Source.objects.count() == 6  # the batch was written
-        raise OperationalError("server closed the connection unexpectedly")
+    def drop_connection_at_change_records(objs, **kwargs):
+        if objs and isinstance(objs[0], ChangeRecord):
+            assert Source.objects.count() == 6  # the batch was written
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_copy(objs, **kwargs)
 
-    monkeypatch.setattr(ChangeRecord.objects, "bulk_create", drop_connection)
+    monkeypatch.setattr(ingest_module, "copy_insert", drop_connection_at_change_records)
     with pytest.raises(CommandError, match="connection lost"):
         call_command("ingest", str(tmp_path), "--quiet")
     assert archive_counts()["Reply"] == archive_counts()["Source"] == 0
 
-    monkeypatch.setattr(ChangeRecord.objects, "bulk_create", real_bulk_create)
+    monkeypatch.setattr(ingest_module, "copy_insert", real_copy)
     call_command("ingest", str(tmp_path), "--quiet")
     counts = archive_counts()
     assert counts["Reply"] == counts["Source"] == counts["ChangeRecord"] == 6
@@ -472,11 +475,11 @@ def test_upload_whose_database_write_fails_leaves_nothing(db, monkeypatch):
 
     real_copy = ingest_module.copy_insert
 
-    def failing_source_copy(objs):
+    def failing_source_copy(objs, **kwargs):
         # The replies, their links and search entries are written by then; the sources fail.
         if objs and isinstance(objs[0], Source):
             raise OperationalError("could not write to file: No space left on device")
-        return real_copy(objs)
+        return real_copy(objs, **kwargs)
 
     monkeypatch.setattr(ingest_module, "copy_insert", failing_source_copy)
     with pytest.raises(OperationalError):
