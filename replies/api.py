@@ -268,9 +268,9 @@ def search(request: HttpRequest, params: Query[SearchParams]):
     """Full-text search (Chinese segmentation + character bigrams, Traditional folded to
     Simplified) with facets. `q` supports `"exact phrase"`, `OR` and `-exclude`; a 索引号 or
     文号 goes straight to its reply (`exact_match`). Without `q`, filtered replies newest first."""
-    # A repeated search is answered with its rendered response: rebuilding the answer from a
-    # cached SearchResults (unpickling its replies, validating and rendering the schema) cost
-    # three times the rest of the request.
+    # A repeated search is answered with its rendered response: rebuilding it from cached
+    # results (unpickling their replies, validating and rendering the schema) cost three
+    # times the rest of the request.
     key = search_cache_key(request.GET, scope=("api", request.build_absolute_uri("/")))
     if key is not None and (content := cache.get(key)) is not None:
         return HttpResponse(content, content_type=api.get_content_type())

@@ -875,32 +875,17 @@ def _param_items(params) -> list[tuple[str, list[str]]]:
     return sorted((key, [str(v) for v in values]) for key, values in lists)
 
 
-def cached_search(params, *, page_size: int = PAGE_SIZE) -> SearchResults:
-    """`run_search`, remembered under the database snapshot it would read.
-
-    PostgreSQL's current snapshot (`pg_current_snapshot()`) changes whenever a transaction
-    that wrote anything ends, so results cached under one snapshot are exactly what a search
-    under that snapshot returns: no invalidation to get wrong, and each process may keep its
-    own cache. Inside a transaction that has written (an admin action, a test), its own
-    uncommitted changes are not in the key, so the cache is bypassed."""
-    from django.conf import settings
-    from django.core.cache import cache
-
-    key = search_cache_key(params, page_size=page_size)
-    if key is None:
-        return run_search(params, page_size=page_size)
-    results = cache.get(key)
-    if results is None:
-        results = run_search(params, page_size=page_size)
-        cache.set(key, results, settings.ARCHIVE_SEARCH_CACHE_SECONDS)
-    return results
-
-
 def search_cache_key(params, *, page_size: int = PAGE_SIZE, scope: tuple = ()) -> str | None:
-    """The cache key of a search's answer under the current database snapshot (see
-    `cached_search`), or None when the answer must not be cached (the cache is off, or this
-    transaction has written). `scope` names what else the cached thing depends on — the API
-    caches its rendered response, whose links carry the host."""
+    """The key under which what a search shows may be remembered, or None when it must not
+    be (the cache is off, or this transaction has written).
+
+    The key holds PostgreSQL's current snapshot (`pg_current_snapshot()`), which changes
+    whenever a transaction that wrote anything ends, so whatever is cached under one snapshot
+    is exactly what a search under that snapshot shows: no invalidation to get wrong, and each
+    process may keep its own cache. Inside a transaction that has written (an admin action, a
+    test), its own uncommitted changes are not in the key, so there is no key. `scope` names
+    what else the cached thing depends on: the page or the API, the path, the host its links
+    carry."""
     from django.conf import settings
     from django.utils.translation import get_language
 

@@ -25,7 +25,6 @@ from .search import (
     COUNT_CAP,
     FACET_LABELS,
     FACET_SAMPLE,
-    cached_search,
     count_and_ids,
     exact_lookup_kind,
     run_search,
@@ -49,15 +48,13 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _search_context(
-    request: HttpRequest, params, *, fixed: dict | None = None, cached: bool = True
-) -> dict:
+def _search_context(request: HttpRequest, params, *, fixed: dict | None = None) -> dict:
     """Run the search engine on `params` and shape what the results partial shows.
 
     `fixed` holds a filter an entity page imposes (e.g. agency=…), shown but not removable.
     """
     try:
-        results = cached_search(params) if cached else run_search(params)
+        results = run_search(params)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         return {"errors": errors, "results": None}
@@ -83,38 +80,49 @@ def search_page(request: HttpRequest) -> HttpResponse:
     canonical = canonical_agency_parameters(request.GET)
     if canonical is not None:
         return redirect(f"{request.path}?{canonical.urlencode()}")
-    query = request.GET.get("q", "").strip()
-    # A repeated search is answered with its rendered results, under the key its results
-    # would have (see cached_search): unpickling them and rendering twenty rows and the
-    # facets were most of a cached request. The rest of the page holds per-visitor parts
-    # (the language form's CSRF token) and is rendered each time.
-    key = search_cache_key(request.GET, scope=("page", request.path))
-    answer = cache.get(key) if key is not None else None
-    if answer is None:
-        answer = _search_answer(request, query)
-        if key is not None:
-            cache.set(key, answer, settings.ARCHIVE_SEARCH_CACHE_SECONDS)
-    if answer["redirect"]:
-        return redirect(answer["redirect"])
+    block = _results_block(request, request.GET)
+    if block["redirect"]:
+        return redirect(block["redirect"])
     feed_url = reverse("search_feed") + ("?" + request.GET.urlencode() if request.GET else "")
     return render(
         request,
         "replies/search.html",
-        {"results_html": mark_safe(answer["html"]), "query": query, "feed_url": feed_url},
-        status=answer["status"],
+        {
+            "results_html": mark_safe(block["html"]),
+            "query": request.GET.get("q", "").strip(),
+            "feed_url": feed_url,
+        },
+        status=block["status"],
     )
 
 
-def _search_answer(request: HttpRequest, query: str) -> dict:
-    """The search page's results, rendered, or where a 索引号 or 文号 sends the reader."""
-    context = _search_context(request, request.GET, cached=False)
+def _results_block(request: HttpRequest, params, *, fixed: dict | None = None) -> dict:
+    """A search's rendered results (the rows and the facets), or, on the search page, the
+    reply a 索引号 or 文号 leads to — remembered under the search's cache key plus the path.
+
+    A repeat is served the rendered block: unpickling cached results and rendering twenty
+    rows and the facets were most of a cached request. The page around the block holds
+    per-visitor parts (the language form's CSRF token) and is rendered each time."""
+    key = search_cache_key(params, scope=("results", request.path))
+    block = cache.get(key) if key is not None else None
+    if block is None:
+        block = _render_results_block(request, params, fixed)
+        if key is not None:
+            cache.set(key, block, settings.ARCHIVE_SEARCH_CACHE_SECONDS)
+    return block
+
+
+def _render_results_block(request: HttpRequest, params, fixed: dict | None) -> dict:
+    context = _search_context(request, params, fixed=fixed)
     results = context["results"]
+    query = params.get("q", "").strip()
     if (
-        results is not None
+        fixed is None
+        and results is not None
         and results.exact_match is not None
         and exact_lookup_kind(query) is not None
         and exact_lookup_kind(query)[0] in ("index_no", "doc_no")
-        and request.GET.get("page") in (None, "1")
+        and params.get("page") in (None, "1")
     ):
         return {"redirect": results.exact_match.get_absolute_url(), "html": "", "status": 302}
     return {
@@ -234,13 +242,19 @@ def _quote(filename: str) -> str:
 def _entity_page(request: HttpRequest, template: str, facet: str, value: str, context: dict):
     params = request.GET.copy()
     params.setlist(facet, [value])
-    search = _search_context(request, params, fixed={facet: value})
+    block = _results_block(request, params, fixed={facet: value})
     entity = next(iter(context.values()))
     feed_url = reverse(f"{facet}_feed", args=[entity.pk])
     return render(
         request,
         template,
-        {**context, **search, "query": request.GET.get("q", ""), "feed_url": feed_url},
+        {
+            **context,
+            "results_html": mark_safe(block["html"]),
+            "query": request.GET.get("q", ""),
+            "feed_url": feed_url,
+        },
+        status=block["status"],
     )
 
 

@@ -1,4 +1,4 @@
-"""The search cache (`cached_search`): repeats are served from memory, and a commit anywhere
+"""The search cache (`search_cache_key`): repeats are served from memory, and a commit anywhere
 makes the next search read the database again, so a cached answer is never stale."""
 
 import pytest
@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from replies.ingest import Context, set_status
 from replies.models import Reply
-from replies.search import cached_search
+from replies.search import search_cache_key
 from tests.conftest import FIXTURES, SEED_FILE, SEED_INDEX_NO, _ingest
 
 
@@ -18,50 +18,56 @@ def committed_seed(transactional_db):
     return Reply.objects.get(index_no=SEED_INDEX_NO)
 
 
-def test_repeat_is_served_from_cache_until_a_commit(committed_seed, django_assert_num_queries):
+def test_key_changes_with_a_commit_and_not_without(committed_seed):
     params = QueryDict("q=孵化")
-    first = cached_search(params)
-    assert first.count == 1
-    # The snapshot is read; nothing else.
-    with django_assert_num_queries(1):
-        again = cached_search(QueryDict("q=孵化"))
-    assert again.count == 1
-    assert [hit.reply.index_no for hit in again.hits] == [SEED_INDEX_NO]
-
+    key = search_cache_key(params)
+    assert key is not None and search_cache_key(QueryDict("q=孵化")) == key
     set_status(committed_seed, Reply.Status.WITHDRAWN, Context(user_name="tests"))
-    assert cached_search(params).count == 0
-    set_status(committed_seed, Reply.Status.PUBLISHED, Context(user_name="tests"))
-    assert cached_search(params).count == 1
+    assert search_cache_key(params) not in (None, key)
 
 
-def test_parameters_and_language_are_part_of_the_key(committed_seed):
+def test_parameters_language_and_scope_are_part_of_the_key(committed_seed):
     from django.utils import translation
 
-    assert cached_search(QueryDict("q=孵化")).count == 1
-    assert cached_search(QueryDict("q=孵化&year=1999")).count == 0
+    key = search_cache_key(QueryDict("q=孵化&year=2024"))
+    # The order parameters come in is not.
+    assert search_cache_key(QueryDict("year=2024&q=孵化")) == key
+    assert search_cache_key(QueryDict("q=孵化&year=1999")) != key
+    assert search_cache_key(QueryDict("q=孵化&year=2024"), scope=("api",)) != key
     with translation.override("en"):
-        english = cached_search(QueryDict("q=孵化")).facets["kind"]
+        english = search_cache_key(QueryDict("q=孵化&year=2024"))
     with translation.override("zh-hans"):
-        chinese = cached_search(QueryDict("q=孵化")).facets["kind"]
-    assert english[0].label != chinese[0].label
+        chinese = search_cache_key(QueryDict("q=孵化&year=2024"))
+    assert english != chinese
 
 
-def test_a_transaction_that_wrote_sees_its_own_change(committed_seed):
+def test_a_transaction_that_wrote_has_no_key(committed_seed):
     params = QueryDict("q=孵化")
-    assert cached_search(params).count == 1
+    assert search_cache_key(params) is not None
     with transaction.atomic():
         set_status(committed_seed, Reply.Status.WITHDRAWN, Context(user_name="tests"))
-        assert cached_search(params).count == 0
+        assert search_cache_key(params) is None
         transaction.set_rollback(True)
-    assert cached_search(params).count == 1
+    assert search_cache_key(params) is not None
 
 
-def test_cache_off_runs_every_search(committed_seed, settings):
+def test_cache_off_has_no_key_and_runs_every_search(committed_seed, client, settings):
     settings.ARCHIVE_SEARCH_CACHE_SECONDS = 0
-    cached_search(QueryDict("q=孵化"))
+    assert search_cache_key(QueryDict("q=孵化")) is None
+    client.get("/api/search", {"q": "孵化"})
     with CaptureQueriesContext(connection) as queries:
-        cached_search(QueryDict("q=孵化"))
+        client.get("/api/search", {"q": "孵化"})
     assert any("replies_searchentry" in query["sql"] for query in queries.captured_queries)
+
+
+def test_entity_page_repeats_its_rendered_results(committed_seed, client):
+    agency = committed_seed.lead_agency
+    first = client.get(agency.get_absolute_url())
+    assert first.status_code == 200 and SEED_INDEX_NO in first.content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(agency.get_absolute_url())
+    assert not any("replies_searchentry" in q["sql"] for q in queries.captured_queries)
+    assert SEED_INDEX_NO in again.content.decode()
 
 
 def test_api_repeats_its_rendered_answer_until_a_commit(committed_seed, client):

@@ -161,7 +161,7 @@ ARCHIVE_PENDING_UPLOAD_DAYS = int(os.environ.get("ARCHIVE_PENDING_UPLOAD_DAYS", 
 ARCHIVE_EXPORT_ANON_LIMIT = int(os.environ.get("ARCHIVE_EXPORT_ANON_LIMIT", 5000))
 ARCHIVE_EXPORT_STAFF_LIMIT = int(os.environ.get("ARCHIVE_EXPORT_STAFF_LIMIT", 1_000_000))
 
-# Search results are remembered per database snapshot (replies/search.py, `cached_search`):
+# Searches are remembered per database snapshot (replies/search.py, `search_cache_key`):
 # a commit anywhere changes the snapshot, so a cached answer is never stale; this only bounds
 # how long an unused one lingers. 0 turns the cache off. Each process keeps its own.
 ARCHIVE_SEARCH_CACHE_SECONDS = int(os.environ.get("ARCHIVE_SEARCH_CACHE_SECONDS", 600))
