@@ -875,7 +875,7 @@ def _param_items(params) -> list[tuple[str, list[str]]]:
     return sorted((key, [str(v) for v in values]) for key, values in lists)
 
 
-def search_cache_key(params, *, page_size: int = PAGE_SIZE, scope: tuple = ()) -> str | None:
+def search_cache_key(params, *, scope: tuple = ()) -> str | None:
     """The key under which what a search shows may be remembered, or None when it must not
     be (the cache is off, or this transaction has written).
 
@@ -898,7 +898,7 @@ def search_cache_key(params, *, page_size: int = PAGE_SIZE, scope: tuple = ()) -
         return None
     # Facet labels are translated, so the language is part of the answer.
     identity = json.dumps(
-        [snapshot, get_language(), page_size, _param_items(params), list(scope)],
+        [snapshot, get_language(), _param_items(params), list(scope)],
         ensure_ascii=False,
     )
     return "search:" + hashlib.sha256(identity.encode()).hexdigest()
