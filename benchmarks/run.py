@@ -695,14 +695,14 @@ def _naive_once(
     from django.http import QueryDict
 
     from replies.filters import ReplyFilter
-    from replies.models import Reply, ReplyAgency, ReplyMember
+    from replies.models import PUBLIC_TEXT, Reply, ReplyAgency, ReplyMember
 
     params = QueryDict(urllib.parse.urlencode(filters, doseq=True))
     filterset = ReplyFilter(params)
     filterset.clean_values()
-    qs = filterset.qs
+    qs = filterset.qs.annotate(public_text_value=PUBLIC_TEXT)
     for term in query.q.replace('"', " ").split():
-        qs = qs.filter(Q(title__icontains=term) | Q(public_body_text__icontains=term))
+        qs = qs.filter(Q(title__icontains=term) | Q(public_text_value__icontains=term))
     start = time.perf_counter()
     count = None
     try:
@@ -781,7 +781,7 @@ def phase_tantivy(config: Config, queries, filter_sets) -> dict:
         start = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT r.id, r.title, r.public_body_text, r.year,"
+                "SELECT r.id, r.title, COALESCE(NULLIF(r.public_body_text, ''), r.body_text), r.year,"
                 " ARRAY(SELECT t.name FROM replies_reply_themes rt JOIN replies_theme t"
                 "       ON t.id = rt.theme_id WHERE rt.reply_id = r.id),"
                 " ARRAY(SELECT a.name FROM replies_replyagency ra JOIN replies_agency a"

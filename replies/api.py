@@ -432,7 +432,7 @@ def reply_detail(request: HttpRequest, reply: Reply) -> dict:
             }
             for citation in reply.citations.all()
         ],
-        "body_text": reply.public_body_text,
+        "body_text": reply.public_text,
         "sources": [
             {
                 "revision": source.revision,

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from .archive_io import consistent_snapshot
 from .models import (
+    PUBLIC_TEXT,
     Agency,
     AgencyAlias,
     Citation,
@@ -147,9 +148,14 @@ def _reply_rows() -> Iterator[Sequence[Any]]:
         "signed_date",
         "year",
         "corrected_fields",
-        "public_body_text",
+        "public_text_value",
     )
-    queryset = _published_replies().order_by("id").values_list(*columns)
+    queryset = (
+        _published_replies()
+        .annotate(public_text_value=PUBLIC_TEXT)
+        .order_by("id")
+        .values_list(*columns)
+    )
     for row in queryset.iterator(chunk_size=500):
         values = dict(zip(columns, row, strict=True))
         index_no = values["index_no"]
@@ -160,7 +166,7 @@ def _reply_rows() -> Iterator[Sequence[Any]]:
         )
         # Redacted again here, whatever ARCHIVE_REDACT_CONTACTS says: the public dataset must
         # never carry contact details, even from an archive that shows them on its pages.
-        body = redact(values.pop("public_body_text"))
+        body = redact(values.pop("public_text_value"))
         yield (*values.values(), path, body)
 
 

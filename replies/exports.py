@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .models import Reply
+from .models import PUBLIC_TEXT, Reply
 from .queries import agencies_by_role, citations_with_documents, members_in_order
 from .search import VECTOR_COLUMNS
 
@@ -61,7 +61,10 @@ def replies_for(ids: list[int]) -> list[Reply]:
             "commitments",
             citations_with_documents(),
         )
-        .defer(*VECTOR_COLUMNS, "body_text")
+        .defer(*VECTOR_COLUMNS, "body_text", "public_body_text")
+        # The one text a row shows, read in SQL: loading the body and its public copy to
+        # choose between them would detoast both.
+        .annotate(public_text_value=PUBLIC_TEXT)
     )
     by_id = {reply.pk: reply for reply in replies}
     return [by_id[i] for i in ids if i in by_id]
@@ -105,7 +108,7 @@ def record(reply: Reply, base_url: str) -> dict[str, Any]:
             for c in reply.citations.all()
         ],
         "url": base_url + reply.get_absolute_url(),
-        "body_text": reply.public_body_text,
+        "body_text": reply.public_text_value,
     }
 
 

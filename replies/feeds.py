@@ -56,7 +56,7 @@ class ReplyFeed(Feed):
     def item_description(self, reply: Reply) -> str:
         # Atom summaries are typed HTML: readers render them, so the text is escaped here.
         agency = reply.lead_agency.name if reply.lead_agency else reply.publisher
-        text = reply.public_body_text[:200].replace("\n", " ")
+        text = reply.public_text_value[:200].replace("\n", " ")
         session = reply.session.label if reply.session else ""
         return escape(f"{agency} · {session} {text}…")
 

@@ -453,11 +453,12 @@ def derive(
         setattr(reply, column, value)
 
     if prepared is not None and prepared.body == reply.body_text:
-        reply.public_body_text = prepared.public_body  # redacted by the parse worker
+        public_body = prepared.public_body  # redacted by the parse worker
     else:
-        reply.public_body_text = (
+        public_body = (
             redact(reply.body_text) if settings.ARCHIVE_REDACT_CONTACTS else reply.body_text
         )
+    reply.public_body_text = Reply.stored_public_body(reply.body_text, public_body)
     dates = [values["published_date"], values["written_date"], values["signed_date"]]
     reply.sort_date = next((d for d in dates if d), None)
     year_date = values["written_date"] or values["published_date"] or values["signed_date"]
@@ -730,7 +731,7 @@ def _indexed_text(
     return search.IndexedText(
         title=values["title"] or "",
         linked=" ".join(part for part in linked if part),
-        body=reply.public_body_text,
+        body=reply.public_text,
     )
 
 

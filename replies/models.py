@@ -11,7 +11,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -254,7 +255,9 @@ class Reply(models.Model):
     signer = models.CharField(_("签发人"), max_length=50, blank=True)
     sections = models.JSONField(_("正文分部"), default=list, blank=True)
     body_text = models.TextField(_("正文"))
-    #: The body with personal contact details redacted; what the public sees and search indexes.
+    #: The body with personal contact details redacted, or "" when redaction left the body as it
+    #: was (most replies name no telephone number): `public_text` is what the public sees and
+    #: search indexes. A stored copy equal to the body cost a third compressed copy of the text.
     public_body_text = models.TextField(_("公开正文"), blank=True)
     warnings = models.JSONField(_("解析提示"), default=list, blank=True)
 
@@ -321,8 +324,25 @@ class Reply(models.Model):
         return reverse("reply_by_id", args=[self.pk])
 
     @property
+    def public_text(self) -> str:
+        """The body as the public reads it: redacted where redaction changed it."""
+        return self.public_body_text or self.body_text
+
+    @staticmethod
+    def stored_public_body(body: str, public_body: str) -> str:
+        """What `public_body_text` holds for a body and its redacted copy."""
+        return "" if public_body == body else public_body
+
+    @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+#: `Reply.public_text` in SQL, for queries that read it without loading replies; the body is
+#: read only for the replies whose stored public copy is empty.
+PUBLIC_TEXT = Coalesce(
+    NullIf(F("public_body_text"), Value("")), F("body_text"), output_field=models.TextField()
+)
 
 
 class SearchEntry(models.Model):

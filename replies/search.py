@@ -640,7 +640,9 @@ class _TextMatch:
         if not self.needs_confirmation:
             return "TRUE", []
         checks = " AND ".join(
-            "strpos(lower(x.title || ' ' || x.public_body_text), %s) > 0" for _ in self.phrases
+            "strpos(lower(x.title || ' ' || COALESCE(NULLIF(x.public_body_text, ''), x.body_text)),"
+            " %s) > 0"
+            for _ in self.phrases
         )
         return (
             f"EXISTS (SELECT 1 FROM replies_reply x WHERE x.id = {alias}.id AND {checks})",
@@ -1196,7 +1198,6 @@ HIT_FIELDS = (
     "sort_date",
     "published_date",
     "written_date",
-    "public_body_text",
     "lead_agency__name",
     "lead_agency__short_name",
     "session__name",
@@ -1205,7 +1206,7 @@ HIT_FIELDS = (
 
 
 def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | None]) -> list[Hit]:
-    from .models import Reply
+    from .models import PUBLIC_TEXT, Reply
     from .queries import members_in_order
 
     replies = (
@@ -1213,13 +1214,15 @@ def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | Non
         .select_related("lead_agency", "session")
         .prefetch_related(members_in_order())
         .only(*HIT_FIELDS)
+        # The snippet's text, without loading both the body and its public copy.
+        .annotate(public_text_value=PUBLIC_TEXT)
     )
     by_id = {reply.id: reply for reply in replies}
     marks = highlight_terms(parsed)
     return [
         Hit(
             reply=by_id[i],
-            snippet=snippet(by_id[i].public_body_text, parsed, marks=marks),
+            snippet=snippet(by_id[i].public_text_value, parsed, marks=marks),
             rank=ranks.get(i),
         )
         for i in ids

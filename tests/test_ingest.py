@@ -3,6 +3,7 @@ import zipfile
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from replies.agencies import AgencyResolver
 from replies.ingest import Context, correct_reply, ingest_many, ingest_source, reparse_reply
@@ -19,6 +20,7 @@ from replies.models import (
     Source,
     Theme,
 )
+from replies.redaction import redact
 from tests.conftest import FIXTURES, SEED_FILE, fixture_documents
 
 ALL_MODELS = (Reply, Source, Agency, Member, Session, Proposal, Commitment, Citation, Theme)
@@ -521,3 +523,45 @@ def test_a_real_conflict_still_fails_with_its_reason(db, monkeypatch):
     assert outcome.status == "failed"
     assert "reply_unique_index_no" in outcome.reason
     assert Reply.objects.count() == 0
+
+
+PHONE = "023-12345678"  # printed in cq-jw-2024-00213.html
+
+
+def test_public_copy_is_stored_only_where_redaction_changes_the_body(samples):
+    seed = Reply.objects.get(index_no="11500000MB15895317/2024-00079")
+    assert redact(seed.body_text) == seed.body_text  # nothing to redact in it
+    assert seed.public_body_text == "" and seed.public_text == seed.body_text
+
+    jw = Reply.objects.get(index_no="11500000009275780L/2024-00213")
+    assert PHONE in jw.body_text
+    assert PHONE not in jw.public_body_text and jw.public_text == jw.public_body_text
+    assert jw.public_body_text == redact(jw.body_text)
+
+
+def test_correcting_the_body_keeps_the_public_copy_in_step(samples):
+    reply = Reply.objects.get(index_no="11500000MB15895317/2024-00079")
+    ctx = Context(user_name="clerk")
+    correct_reply(reply, {"body_text": reply.body_text + f"\n联系电话：{PHONE}"}, ctx)
+    reply.refresh_from_db()
+    assert PHONE in reply.body_text and PHONE not in reply.public_text
+    assert reply.public_body_text == reply.public_text
+
+    correct_reply(reply, {"body_text": reply.body_text.split("\n联系电话")[0]}, ctx)
+    reply.refresh_from_db()
+    assert reply.public_body_text == "" and PHONE not in reply.public_text
+
+
+def test_migration_empties_only_public_copies_equal_to_the_body(samples):
+    from importlib import import_module
+
+    from django.db import connection
+
+    migration = import_module("replies.migrations.0009_public_body_only_when_redacted")
+    Reply.objects.update(public_body_text=F("body_text"))  # as rows stored before it read
+    redacted = Reply.objects.filter(body_text__contains=PHONE).values_list("pk", flat=True)
+    Reply.objects.filter(pk__in=list(redacted)).update(public_body_text="电话已隐去")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FORWARD)
+    kept = dict(Reply.objects.exclude(public_body_text="").values_list("pk", "public_body_text"))
+    assert kept == {pk: "电话已隐去" for pk in redacted} and kept

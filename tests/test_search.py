@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
+from replies.models import Reply
 from replies.search import parse_query, run_search, snippet
 from tests.conftest import SEED_INDEX_NO
 
@@ -63,6 +64,11 @@ class TestMatching:
     def test_phrase_needs_adjacency(self):
         assert search('"孵化体系"') == [SEED_INDEX_NO]
         assert search('"体系孵化"') == []
+        # The check reads the public text: the body for the seed (nothing redacted, no public
+        # copy stored), the redacted copy for the reply that prints a telephone number.
+        assert Reply.objects.get(index_no=SEED_INDEX_NO).public_body_text == ""
+        assert Reply.objects.get(index_no=JW_INDEX_NO).public_body_text != ""
+        assert JW_INDEX_NO in search('"师资队伍"')
 
     def test_exclusion_and_or(self):
         assert SEED_INDEX_NO not in search("科技 -明月湖")
