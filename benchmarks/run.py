@@ -210,18 +210,23 @@ def current_database_settings() -> dict:
     }
 
 
+#: Server settings a run's figures depend on: memory for search latency, checkpoint spacing
+#: for the load (a run may set them with ALTER SYSTEM; the report must say so).
+REPORTED_SETTINGS = ("shared_buffers", "work_mem", "max_wal_size", "checkpoint_timeout")
+
+
 def server_version() -> str:
-    """The server's version and the memory settings that most move search latency."""
+    """The server's version and the settings in REPORTED_SETTINGS."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
-        cursor.execute("SHOW shared_buffers")
-        shared_buffers = cursor.fetchone()[0]
-        cursor.execute("SHOW work_mem")
-        work_mem = cursor.fetchone()[0]
-    return f"{version}, shared_buffers {shared_buffers}, work_mem {work_mem}"
+        shown = []
+        for name in REPORTED_SETTINGS:
+            cursor.execute(f"SHOW {name}")
+            shown.append(f"{name} {cursor.fetchone()[0]}")
+    return ", ".join([version, *shown])
 
 
 # =========================================================================== measuring helpers

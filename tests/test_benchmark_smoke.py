@@ -11,6 +11,7 @@ minute and a half.
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,6 @@ def test_smoke_run_prints_every_headline_key_with_sane_values(tmp_path):
     assert counts[("common", 0)] > SMOKE_N * 0.3
     assert counts[("doc_no", 0)] >= 1
     assert counts[("broad", 0)] >= SMOKE_N * 0.9
+    # The report names the server settings its figures depend on, with their values.
+    for name in run.REPORTED_SETTINGS:
+        assert re.search(rf"\b{name} \d+\w*", report["environment"]["postgres"]), name
