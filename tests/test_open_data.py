@@ -127,3 +127,23 @@ def test_search_page_links_its_exports_and_feed(client):
     assert "/export.csv?q=" in html
     assert "/export.jsonl?q=" in html
     assert 'type="application/atom+xml"' in html
+
+
+def test_every_surface_shows_the_public_text(client):
+    """The seed prints no contact details (no public copy stored: its body is shown); the
+    Education Commission's reply prints a telephone number (its redacted copy is shown)."""
+    seed = Reply.objects.get(index_no=SEED_INDEX_NO)
+    jw = Reply.objects.get(index_no="11500000009275780L/2024-00213")
+    assert seed.public_body_text == "" and "023-12345678" in jw.body_text
+    for reply in (seed, jw):
+        expected = reply.public_text
+        assert client.get(f"/api/replies/{reply.index_no}").json()["body_text"] == expected
+        kind = {"kind": reply.kind}
+        records = [
+            json.loads(line)
+            for line in streamed(client.get("/export.jsonl", kind)).decode().splitlines()
+        ]
+        assert next(r for r in records if r["index_no"] == reply.index_no)["body_text"] == expected
+    assert "023-12345678" not in jw.public_text
+    feed = client.get("/feeds/search.atom").content.decode()
+    assert seed.body_text[:40].replace("\n", " ") in feed
