@@ -256,8 +256,8 @@ class Reply(models.Model):
     sections = models.JSONField(_("正文分部"), default=list, blank=True)
     body_text = models.TextField(_("正文"))
     #: The body with personal contact details redacted, or "" when redaction left the body as it
-    #: was (most replies name no telephone number): `public_text` is what the public sees and
-    #: search indexes. A stored copy equal to the body cost a third compressed copy of the text.
+    #: was (a reply that prints none): `public_text` is what the public sees and search indexes.
+    #: A stored copy equal to the body was a third compressed copy of the text.
     public_body_text = models.TextField(_("公开正文"), blank=True)
     warnings = models.JSONField(_("解析提示"), default=list, blank=True)
 
