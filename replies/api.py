@@ -419,7 +419,7 @@ def reply_detail(request: HttpRequest, reply: Reply) -> dict:
         "co_agencies": [agency_out(link) for link in agency_links if link.role == "co"],
         "reply_category": _none(reply.reply_category),
         "signer": _none(reply.signer),
-        "sections": reply.sections,
+        "sections": reply.section_list,
         "commitments": [{"heading": c.heading, "text": c.text} for c in reply.commitments.all()],
         "citations": [
             {

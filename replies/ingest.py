@@ -50,6 +50,7 @@ from .models import (
 )
 from .parsing import CONTRACT_KEYS, ParsedReply, ParseError, parse_document
 from .redaction import redact
+from .sections import pack_sections
 
 Status = Literal["created", "updated", "unchanged", "failed"]
 
@@ -301,6 +302,8 @@ def current_values(reply: Reply) -> dict[str, Any]:
     for key in CONTRACT_KEYS:
         if key == "commitments":
             values[key] = [{"heading": c.heading, "text": c.text} for c in reply.commitments.all()]
+        elif key == "sections":
+            values[key] = reply.section_list
         elif key == "citations":
             values[key] = [
                 {"title": c.document.title, "doc_no": c.doc_no_as_written or None}
@@ -452,6 +455,8 @@ def derive(
             value = None
         setattr(reply, column, value)
 
+    # After the loop: the spans are of the body as it is now stored.
+    reply.sections = pack_sections(reply.body_text, reply.sections)
     if prepared is not None and prepared.body == reply.body_text:
         public_body = prepared.public_body  # redacted by the parse worker
     else:

@@ -6,6 +6,8 @@ strings are kept beside the canonical links so nothing the source said is lost.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -15,6 +17,8 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from .sections import unpack_sections
 
 
 class Kind(models.TextChoices):
@@ -253,6 +257,8 @@ class Reply(models.Model):
     )
     reply_category = models.CharField(_("答复类别"), max_length=5, blank=True)
     signer = models.CharField(_("签发人"), max_length=50, blank=True)
+    #: The body's numbered parts, as spans of `body_text` where their text lies in it
+    #: (`replies.sections`); `section_list` reads them back as {"heading", "text"}.
     sections = models.JSONField(_("正文分部"), default=list, blank=True)
     body_text = models.TextField(_("正文"))
     #: The body with personal contact details redacted, or "" when redaction left the body as it
@@ -327,6 +333,11 @@ class Reply(models.Model):
     def public_text(self) -> str:
         """The body as the public reads it: redacted where redaction changed it."""
         return self.public_body_text or self.body_text
+
+    @property
+    def section_list(self) -> list[dict[str, Any]]:
+        """The sections as the parser gave them (each with its text)."""
+        return unpack_sections(self.body_text, self.sections)
 
     @staticmethod
     def stored_public_body(body: str, public_body: str) -> str:

@@ -66,6 +66,10 @@ def test_reply_api_has_every_field_and_link(client):
     assert {"title", "doc_no", "cited_by"} <= set(data["citations"][0])
     assert data["signed_date"] == "2024-05-16"
     assert data["sources"][0]["revision"] == 1
+    # Sections as the parser gave them, whatever form the row stores them in.
+    reply = Reply.objects.get(index_no=SEED_INDEX_NO)
+    assert data["sections"] == reply.section_list
+    assert data["sections"][0]["text"] and data["sections"][0]["text"] in data["body_text"]
 
 
 def test_drafts_are_invisible_to_the_api(client):

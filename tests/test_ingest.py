@@ -20,6 +20,7 @@ from replies.models import (
     Source,
     Theme,
 )
+from replies.parsing import parse_document
 from replies.redaction import redact
 from tests.conftest import FIXTURES, SEED_FILE, fixture_documents
 
@@ -565,3 +566,35 @@ def test_migration_empties_only_public_copies_equal_to_the_body(samples):
         cursor.execute(migration.FORWARD)
     kept = dict(Reply.objects.exclude(public_body_text="").values_list("pk", "public_body_text"))
     assert kept == {pk: "电话已隐去" for pk in redacted} and kept
+
+
+def test_sections_are_stored_as_spans_of_the_body_and_read_back_as_parsed(samples):
+    reply = Reply.objects.get(index_no="11500000MB15895317/2024-00079")
+    content = bytes(reply.sources.get().content)
+    expected = parse_document(content, SEED_FILE).to_contract()["sections"]
+    assert expected and all("at" in item and "text" not in item for item in reply.sections)
+    assert reply.section_list == expected
+
+
+def test_sections_stay_readable_when_the_body_is_corrected_away(samples):
+    reply = Reply.objects.get(index_no="11500000MB15895317/2024-00079")
+    before = reply.section_list
+    correct_reply(reply, {"body_text": "正文已由办理人员改写。"}, Context(user_name="clerk"))
+    reply.refresh_from_db()
+    assert reply.section_list == before
+    assert all("text" in item for item in reply.sections)  # no longer in the body
+
+
+def test_sections_migration_packs_stored_texts(samples):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("replies.migrations.0010_sections_as_spans")
+    expected = {r.pk: r.section_list for r in Reply.objects.all()}
+    for reply in Reply.objects.all():  # as rows stored before it read
+        Reply.objects.filter(pk=reply.pk).update(sections=reply.section_list)
+    migration.pack(apps, None)
+    for reply in Reply.objects.all():
+        assert reply.section_list == expected[reply.pk]
+        assert all("text" not in item for item in reply.sections)
