@@ -770,6 +770,7 @@ def phase_tantivy(config: Config, queries, filter_sets) -> dict:
         return {"skipped": "tantivy not installed (pip install tantivy)"}
     from django.db import connection
 
+    from replies.models import public_text_sql
     from replies.search import bigrams, fold, parse_query
 
     builder = tantivy.SchemaBuilder()
@@ -786,7 +787,7 @@ def phase_tantivy(config: Config, queries, filter_sets) -> dict:
         start = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT r.id, r.title, COALESCE(NULLIF(r.public_body_text, ''), r.body_text), r.year,"
+                f"SELECT r.id, r.title, {public_text_sql('r')}, r.year,"
                 " ARRAY(SELECT t.name FROM replies_reply_themes rt JOIN replies_theme t"
                 "       ON t.id = rt.theme_id WHERE rt.reply_id = r.id),"
                 " ARRAY(SELECT a.name FROM replies_replyagency ra JOIN replies_agency a"

@@ -356,6 +356,11 @@ PUBLIC_TEXT = Coalesce(
 )
 
 
+def public_text_sql(alias: str) -> str:
+    """`PUBLIC_TEXT` for raw SQL over `replies_reply` named `alias`."""
+    return f"COALESCE(NULLIF({alias}.public_body_text, ''), {alias}.body_text)"
+
+
 class SearchEntry(models.Model):
     """A reply as search sees it: one narrow row of what search matches, filters, counts and
     orders by. Written with the reply by the ingest service (replies.search.search_entry).

@@ -639,11 +639,10 @@ class _TextMatch:
         """SQL true when every quoted phrase is in the text of reply `alias`.id."""
         if not self.needs_confirmation:
             return "TRUE", []
-        checks = " AND ".join(
-            "strpos(lower(x.title || ' ' || COALESCE(NULLIF(x.public_body_text, ''), x.body_text)),"
-            " %s) > 0"
-            for _ in self.phrases
-        )
+        from .models import public_text_sql
+
+        text = f"lower(x.title || ' ' || {public_text_sql('x')})"
+        checks = " AND ".join(f"strpos({text}, %s) > 0" for _ in self.phrases)
         return (
             f"EXISTS (SELECT 1 FROM replies_reply x WHERE x.id = {alias}.id AND {checks})",
             list(self.phrases),
