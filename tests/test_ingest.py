@@ -598,3 +598,6 @@ def test_sections_migration_packs_stored_texts(samples):
     for reply in Reply.objects.all():
         assert reply.section_list == expected[reply.pk]
         assert all("text" not in item for item in reply.sections)
+    migration.unpack(apps, None)  # and back, for a downgrade
+    for reply in Reply.objects.all():
+        assert reply.sections == expected[reply.pk]
