@@ -319,6 +319,14 @@ class Reply(models.Model):
         indexes = [
             models.Index(fields=["status", "-sort_date", "-id"], name="reply_status_sort"),
             models.Index(fields=["doc_no"], name="reply_doc_no"),
+            # A letter without 索引号 is matched to its earlier version by session and
+            # number (find_existing, and the bulk ingest's check for revisions once a batch):
+            # without this, each lookup read the whole table.
+            models.Index(
+                fields=["session_name", "proposal_number"],
+                condition=Q(index_no__isnull=True),
+                name="reply_letter",
+            ),
         ]
 
     def __str__(self) -> str:

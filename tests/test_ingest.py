@@ -601,3 +601,54 @@ def test_sections_migration_packs_stored_texts(samples):
     migration.unpack(apps, None)  # and back, for a downgrade
     for reply in Reply.objects.all():
         assert reply.sections == expected[reply.pk]
+
+
+def _plans_without_seq_scans(queries: list[dict]) -> list[str]:
+    """EXPLAIN each captured statement with sequential scans priced out: what is left is the
+    plan an index makes possible."""
+    from django.db import connection, transaction
+
+    plans = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for query in queries:
+            cursor.execute("EXPLAIN " + query["sql"])
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    return plans
+
+
+def test_letters_without_index_number_are_found_by_index(db):
+    """A letter without 索引号 is matched by session and number (one by one, and once a
+    batch in the bulk ingest); without the reply_letter index both read the whole table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from replies.ingest import _without_revisions, find_existing
+
+    letter = {"index_no": None, "session": "市十六届人大二次会议", "proposal_number": "57"}
+    with CaptureQueriesContext(connection) as captured:
+        find_existing({**letter, "role": "", "sender": ""})
+        _without_revisions({0: ("a.html", b"", "", None, letter)})
+    plans = _plans_without_seq_scans(
+        [q for q in captured.captured_queries if 'FROM "replies_reply"' in q["sql"]]
+    )
+    assert len(plans) == 2
+    for plan in plans:
+        assert "reply_letter" in plan, plan
+
+
+def test_shared_keys_are_looked_up_as_pairs(db):
+    """Proposals are read back by (session, number) pairs, not by every session times every
+    number: the cross product made PostgreSQL read the whole table at scale."""
+    from replies.ingest import _keys_lookup
+
+    first = Session.objects.create(name="市十六届人大二次会议", region="重庆市")
+    second = Session.objects.create(name="市政协五届二次会议", region="重庆市")
+    for session in (first, second):
+        for number in ("1", "2"):
+            Proposal.objects.create(session=session, number=number)
+    wanted = {(first.pk, "1"), (second.pk, "2")}
+    found = Proposal.objects.filter(_keys_lookup(("session_id", "number"), wanted))
+    assert {(p.session_id, p.number) for p in found} == wanted
+    themes = Theme.objects.filter(_keys_lookup(("name",), {("科技",)}))
+    assert "IN" in str(themes.query)
