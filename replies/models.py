@@ -145,7 +145,10 @@ class Session(models.Model):
 
 
 class Proposal(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="proposals")
+    # Indexed by proposal_unique_number, which leads with it.
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="proposals", db_index=False
+    )
     number = models.CharField(_("编号"), max_length=30)
     title = models.CharField(_("提案/建议标题"), max_length=500, blank=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, blank=True)
@@ -219,8 +222,9 @@ class Reply(models.Model):
         PUBLISHED = "published", _("已发布")
         WITHDRAWN = "withdrawn", _("已撤回")
 
+    # Indexed by reply_status_sort, which leads with it.
     status = models.CharField(
-        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
 
     # Contract values, as the (possibly corrected) current revision says them.
@@ -425,8 +429,13 @@ class SearchEntry(models.Model):
 class ReplyAgency(models.Model):
     """An agency's part in a reply: the lead agency or one of the co-handling agencies."""
 
-    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="agency_links")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="reply_links")
+    # Both keys are indexed by the constraint and the index below, which lead with them.
+    reply = models.ForeignKey(
+        Reply, on_delete=models.CASCADE, related_name="agency_links", db_index=False
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="reply_links", db_index=False
+    )
     role = models.CharField(max_length=10, choices=Role.choices)
     position = models.PositiveSmallIntegerField(default=0)
     name_as_written = models.CharField(max_length=200, blank=True)
@@ -445,7 +454,9 @@ class ReplyAgency(models.Model):
 
 
 class ReplyMember(models.Model):
-    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="member_links")
+    reply = models.ForeignKey(  # indexed by replymember_unique
+        Reply, on_delete=models.CASCADE, related_name="member_links", db_index=False
+    )
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="reply_links")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -460,7 +471,9 @@ class ReplyMember(models.Model):
 
 
 class Commitment(models.Model):
-    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="commitments")
+    reply = models.ForeignKey(  # indexed by commitment_unique_pos
+        Reply, on_delete=models.CASCADE, related_name="commitments", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     heading = models.CharField(_("标题"), max_length=500, blank=True)
     text = models.TextField(_("内容"), blank=True)
@@ -478,7 +491,9 @@ class Commitment(models.Model):
 
 
 class Citation(models.Model):
-    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="citations")
+    reply = models.ForeignKey(  # indexed by citation_unique_pos
+        Reply, on_delete=models.CASCADE, related_name="citations", db_index=False
+    )
     document = models.ForeignKey(CitedDocument, on_delete=models.PROTECT, related_name="citations")
     position = models.PositiveSmallIntegerField()
     doc_no_as_written = models.CharField(max_length=100, blank=True)
@@ -503,12 +518,14 @@ class Source(models.Model):
         ADMIN = "admin", _("管理后台")
         IMPORT = "import", _("档案导入")
 
-    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="sources")
+    reply = models.ForeignKey(  # indexed by source_unique_revision
+        Reply, on_delete=models.PROTECT, related_name="sources", db_index=False
+    )
     revision = models.PositiveIntegerField()
     content = models.BinaryField()
     filename = models.CharField(_("文件名"), max_length=255)
     encoding = models.CharField(_("编码"), max_length=30)
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     #: The parser's output for this file, as the contract's JSON, without the body text
     #: (`ingest.PARSED_OMITS`): the reply and this file's content hold it.
@@ -528,6 +545,8 @@ class Source(models.Model):
             models.UniqueConstraint(fields=["reply", "revision"], name="source_unique_revision"),
             models.UniqueConstraint(fields=["reply", "sha256"], name="source_unique_hash"),
         ]
+        # Looked up by equality only: db_index would add a second, pattern-matching index.
+        indexes = [models.Index(fields=["sha256"], name="source_sha256")]
 
     def __str__(self) -> str:
         return f"{self.filename} (r{self.revision})"

@@ -112,3 +112,18 @@ def test_rows_without_keys_are_numbered_by_the_table():
     with pytest.raises(ValueError, match="without a primary key"):
         copy_insert([Commitment(reply=reply, position=4)])
     assert Commitment.objects.filter(reply=reply).count() == 3
+
+
+@pytest.mark.django_db
+def test_values_not_of_the_columns_type_are_converted_as_bulk_create_converts_them():
+    # The fast path passes a str or an int as it is; anything else (a choices member, a
+    # number given as text) goes through the field, as bulk_create sends it.
+    reply = _reply(status=Reply.Status.PUBLISHED, year="2024", proposal_number=275)
+    (reply.pk,) = reserve_ids(Reply, 1)
+    copy_insert([reply])
+    stored = Reply.objects.filter(pk=reply.pk).values("status", "year", "proposal_number").get()
+    assert stored == {"status": "published", "year": 2024, "proposal_number": "275"}
+    copy_insert([Commitment(reply=reply, position="3", text="下一步")], table_keys=True)
+    assert Commitment.objects.get(reply=reply).position == 3
+    with pytest.raises(ValueError):
+        copy_insert([Commitment(reply=reply, position="三", text="x")], table_keys=True)
