@@ -234,20 +234,20 @@ def tsvector_literal(weighted_tokens: Iterable[tuple[list[str], str]]) -> str:
     labels_by_lexeme: dict[str, list[str]] = {}
     position = 0
     for tokens, weight in weighted_tokens:
-        # Only a lexeme's first positions are kept: a label is formatted only for those (a
-        # reply's word vector repeats its common words hundreds of times).
-        for number, token in enumerate(tokens, position + 1):
-            labels = labels_by_lexeme.get(token)
-            if labels is None:
-                labels_by_lexeme[token] = [f"{min(number, MAX_POSITION)}{weight}"]
-            elif len(labels) < MAX_POSITIONS_PER_LEXEME:
-                labels.append(f"{min(number, MAX_POSITION)}{weight}")
+        first, last = position + 1, position + len(tokens)
+        if last <= MAX_POSITION:
+            labels = [f"{n}{weight}" for n in range(first, last + 1)]
+        else:
+            # PostgreSQL's last position: the rest of a very long text shares it.
+            labels = [f"{min(n, MAX_POSITION)}{weight}" for n in range(first, last + 1)]
+        for token, label in zip(tokens, labels, strict=True):
+            labels_by_lexeme.setdefault(token, []).append(label)
         # A gap between fields keeps a phrase from spanning the title and the body.
-        position = min(position + len(tokens) + 8, MAX_POSITION)
+        position = min(last + 8, MAX_POSITION)
     return " ".join(
         [
-            f"{_quote_lexeme(lexeme)}:{','.join(labels)}"
-            for lexeme, labels in labels_by_lexeme.items()
+            f"{_quote_lexeme(lexeme)}:{','.join(lexeme_labels[:MAX_POSITIONS_PER_LEXEME])}"
+            for lexeme, lexeme_labels in labels_by_lexeme.items()
         ]
     )
 
