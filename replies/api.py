@@ -317,7 +317,7 @@ def _hit(request: HttpRequest, hit) -> dict:
         "published_date": reply.published_date,
         "written_date": reply.written_date,
         "lead_agency": reply.lead_agency.name if reply.lead_agency else None,
-        "members": [link.member.name for link in reply.member_links.all()],
+        "members": hit.members,
         "kind": _none(reply.kind),
         "session": reply.session.name if reply.session else None,
         "session_label": reply.session.label if reply.session else None,

@@ -199,11 +199,21 @@ def test_hits_hold_everything_a_result_row_shows(ingested, rf, django_assert_num
     with django_assert_num_queries(0):
         rows = [_hit(request, hit) for hit in results.hits]
         html = "".join(
-            render_to_string("replies/_reply_row.html", {"reply": h.reply, "snippet": h.snippet})
+            render_to_string(
+                "replies/_reply_row.html",
+                {"reply": h.reply, "snippet": h.snippet, "members": h.members},
+            )
             for h in results.hits
         )
     assert all(row["title"] and row["url"] for row in rows)
     assert html.count('<article class="result">') == len(results.hits)
+    # The members, read with the replies, are the linked members in the letter's order.
+    for hit, row in zip(results.hits, rows, strict=True):
+        linked = [link.member.name for link in hit.reply.member_links.order_by("position")]
+        assert hit.members == row["members"] == linked
+        if linked:
+            assert "、".join(linked) in html
+    assert any(hit.members for hit in results.hits)
 
 
 def test_snippet_is_an_excerpt_around_the_first_match_with_spaces_collapsed():
