@@ -16,8 +16,8 @@ from typing import Any
 from django.db import connection, models
 
 #: Field classes whose database value is the attribute itself when it already has the
-#: Python type below: their get_db_prep_save only converts (str(), int()) and checks. A row
-#: of a bulk load goes through it ~15 times, a tenth of the writer's time (py-spy).
+#: Python type below: their get_db_prep_save only converts (str(), int()) and checks. Every
+#: column of every bulk-loaded row went through it (~6% of the writer's time in py-spy).
 _PLAIN_TYPES: dict[type[models.Field], type] = {
     models.CharField: str,
     models.TextField: str,

@@ -186,8 +186,8 @@ def words(folded: str, *, for_index: bool) -> list[str]:
 
 @lru_cache(maxsize=1 << 16)
 def _is_token(token: str) -> bool:
-    # Remembered: a reply's words are mostly words seen before, and the lookup is a fifth of
-    # the match.
+    # Remembered: a reply's words are mostly words seen before, and a remembered answer
+    # costs a fifth of the regex match.
     return _TOKEN_RE.fullmatch(token) is not None
 
 
