@@ -271,7 +271,9 @@ _CATEGORY_RES = (
     # character.
     re.compile(r"类别[：:]\s?[（(]?(?P<c>[A-Da-d])(?:类)?(?![A-Za-z])"),
     re.compile(r"[（(](?P<c>[A-Da-d])类[）)]"),
-    re.compile(r"(?<![A-Za-z])(?P<c>[A-Da-d])类(?:答复|办理|提案|建议|件)"),
+    # The letter first and the look-behind after it (`.` is the letter): a pattern that
+    # starts with a look-behind is tried at every character (5× slower on a body).
+    re.compile(r"(?P<c>[A-Da-d])(?<![A-Za-z].)类(?:答复|办理|提案|建议|件)"),
     re.compile(
         r"(?:答复|办理结果|办复)(?:类型|类别|结果)?(?:为|是|属于|属)[“\"]?(?P<c>[A-Da-d])(?:类)?"
     ),

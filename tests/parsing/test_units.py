@@ -524,6 +524,15 @@ def test_reply_category_forms() -> None:
         assert parse_document(letter(body), "x.txt").reply_category == expected
 
 
+def test_reply_category_letter_before_its_kind() -> None:
+    from replies.parsing.people import find_reply_category
+
+    assert find_reply_category("该件按B类办理，现答复如下") == "B"
+    assert find_reply_category("c类答复") == "C"  # at the very start
+    assert find_reply_category("代号AB类件") is None  # the letter ends a longer word
+    assert find_reply_category("第3类件，A类提案") == "A"
+
+
 def test_greeting_instead_of_a_colon_is_a_salutation() -> None:
     body = (
         "尊敬的张伟委员，您好！\n您提出的提案收悉。现答复如下：\n感谢。\n重庆市某某局\n2024年5月1日"
