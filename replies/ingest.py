@@ -506,7 +506,9 @@ def derive(
         for position, name in enumerate(dict.fromkeys(n.strip() for n in values["members"] if n))
     ]
     vectors = search.build_vectors(
-        _indexed_text(reply, values, resolver, region), prepared and prepared.vectors
+        _indexed_text(reply, values, resolver, region),
+        prepared and prepared.vectors,
+        year=reply.year,
     )
     reply.search_words = vectors.words
 
@@ -580,7 +582,7 @@ def stored_search_vectors(reply: Reply, resolver: AgencyResolver) -> search.Repl
     region = _reading_region(values)
     if not region and reply.sender_agency is not None:
         region = reply.sender_agency.region
-    return search.build_vectors(_indexed_text(reply, values, resolver, region))
+    return search.build_vectors(_indexed_text(reply, values, resolver, region), year=reply.year)
 
 
 def rebuild_search_entries(replies: list[Reply], resolver: AgencyResolver) -> None:

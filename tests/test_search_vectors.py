@@ -1,11 +1,13 @@
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replies.search import (
+    BigramSet,
     IndexedText,
     _nfkc,
-    bigram_set,
     bigrams,
     build_vectors,
     fold,
@@ -38,10 +40,69 @@ def test_nfkc_shortcut_gives_what_unicodedata_gives():
         assert _nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
-def test_bigram_set_is_the_set_of_bigrams():
-    for text in ["孵化器135家", "abc 号", "科技企业孵化 孵化器 号 a1 ２０２４年", "", "一"]:
-        folded = fold(text)
-        assert bigram_set(folded) == set(bigrams(folded))
+def _lexemes(literal: str) -> set[str]:
+    """The lexemes of a literal of unquoted-safe tokens ('ab' 'c' …)."""
+    return {token[1:-1] for token in literal.split(" ")} if literal else set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孵化器135家",
+        "abc 号",
+        "科技企业孵化 孵化器 号 a1 ２０２４年",
+        "",
+        "一",
+        "一二",
+        "a",
+        "号a号",
+        "孵化孵化孵化",  # repeats: each lexeme once
+        "㐀㐁 豈更 \u4dbf\u4e00 \u9fff\ufaff",  # the edges of every CJK range
+        "𠀀𠀁 emoji 😀 中😀文",  # beyond the BMP: not tokens, and they split runs
+        "it's a \\ 'quote'",
+        "\ud800 lone surrogate 中文",
+    ],
+)
+def test_bigram_set_literal_holds_the_set_of_bigrams_in_order(text):
+    folded = fold(text) if "\ud800" not in text else text
+    literal = BigramSet.of(folded).literal()
+    assert _lexemes(literal) == set(bigrams(folded))
+    assert len(literal.split(" ")) == len(set(bigrams(folded))) or not literal
+    # Each once, sorted as PostgreSQL sorts lexemes (by their UTF-8 bytes).
+    lexemes = [token[1:-1].encode() for token in literal.split(" ")] if literal else []
+    assert lexemes == sorted(set(lexemes))
+
+
+def test_bigram_literal_is_in_the_order_postgresql_stores(db):
+    from django.db import connection
+
+    folded = fold("孵化器135家 abc 号 year 科技企业孵化 孵 z9 𠀀中")
+    title = BigramSet.of(fold("孵化器 李洁"))
+    literal = BigramSet.of(folded).union(title).literal(["year=2024"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::tsvector::text", [literal])
+        assert cursor.fetchone()[0] == literal
+    assert "'year=2024'" in literal and "'李洁'" in literal and "'孵'" in literal
+
+
+#: Chinese and ASCII tokens, separators, the edges of the CJK ranges and a character beyond them.
+_ALPHABET = st.sampled_from(
+    [*"孵化器企业科技号一二三abcz09AZ 　，。'\\-_😀", "\u3400", "\ufaff", "\u4dc0"]
+)
+
+
+@given(st.text(alphabet=_ALPHABET, max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_bigram_set_of_generated_text_matches_bigrams(text):
+    folded = fold(text)
+    half = len(folded) // 2
+    literal = BigramSet.of(folded).literal()
+    assert _lexemes(literal) == set(bigrams(folded))
+    lexemes = [token[1:-1].encode() for token in literal.split(" ")] if literal else []
+    assert lexemes == sorted(set(lexemes))
+    # A union is the set of both texts' tokens, as if they were one text with a break.
+    union = BigramSet.of(folded[:half]).union(BigramSet.of(folded[half:]))
+    assert _lexemes(union.literal()) == set(bigrams(f"{folded[:half]}\n{folded[half:]}"))
 
 
 def test_segmenter_keeps_domain_terms_whole():
