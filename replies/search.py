@@ -181,14 +181,27 @@ def words(folded: str, *, for_index: bool) -> list[str]:
     """
     jieba = _segmenter()
     tokens = jieba.cut_for_search(folded, True) if for_index else jieba.cut(folded, True)
-    return [token for token in tokens if _is_token(token)]
+    return _tokens_only(tokens)
 
 
-@lru_cache(maxsize=1 << 16)
-def _is_token(token: str) -> bool:
-    # Remembered: a reply's words are mostly words seen before, and a remembered answer
-    # costs a fifth of the regex match.
-    return _TOKEN_RE.fullmatch(token) is not None
+#: Whether each string the segmenter has yielded is a token (`_TOKEN_RE`), remembered: a
+#: reply's words are mostly words seen before, and a lookup costs a sixth of the match.
+#: Replaced when full (numbers alone never stop coming).
+_token_answers: dict[str, bool] = {}
+_TOKEN_ANSWERS_MAX = 1 << 17
+
+
+def _tokens_only(tokens: list[str]) -> list[str]:
+    global _token_answers
+    answers = _token_answers
+    new = set(tokens).difference(answers)
+    if new:
+        if len(answers) + len(new) > _TOKEN_ANSWERS_MAX:
+            # A new dict rather than clear(): another thread may be reading this one.
+            answers = _token_answers = {}
+            new = set(tokens)
+        answers.update((token, _TOKEN_RE.fullmatch(token) is not None) for token in new)
+    return list(filter(answers.__getitem__, tokens))
 
 
 def bigrams(folded: str) -> list[str]:

@@ -109,6 +109,22 @@ def test_segmenter_keeps_domain_terms_whole():
     assert "孵化器" in words("科技企业孵化器", for_index=False)
 
 
+def test_words_are_tokens_only_however_full_the_memory(monkeypatch):
+    from replies import search
+
+    text = fold("科技企业，孵化器 abc！2024年 a-1")
+    segments = search._segmenter().cut_for_search(text, True)
+    expected = [token for token in segments if search._TOKEN_RE.fullmatch(token)]
+    assert {",", "!", " ", "a-1"} <= set(segments) and {"abc", "2024", "孵化器"} <= set(expected)
+    assert "a-1" not in expected
+    assert words(text, for_index=True) == expected
+    # A memory too full for a text's new words is replaced, and holds every answer again.
+    monkeypatch.setattr(search, "_TOKEN_ANSWERS_MAX", len(set(segments)) + 1)
+    monkeypatch.setattr(search, "_token_answers", {",": False, "x": True, "y": True})
+    assert words(text, for_index=True) == expected
+    assert set(search._token_answers) == set(segments)
+
+
 def test_tsvector_literal_weights_positions_and_quoting():
     literal = tsvector_literal([(["a", "it's"], "A"), (["a"], "C")])
     assert literal == "'a':1A,11C 'it''s':2A"
