@@ -12,6 +12,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -81,8 +82,17 @@ class YearsFilter(django_filters.Filter):
     field_class = YearsField
 
 
+def _ids_by_name(sql: str, names: list[str]) -> list[tuple[str, int]]:
+    # Raw SQL: these run on every filtered search, and compiling their ORM queries cost more
+    # than running them.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"names": names})
+        return cursor.fetchall()
+
+
 def _resolve(names: list[str], model: type, label: str) -> list[int]:
-    found = dict(model.objects.filter(name__in=names).values_list("name", "id"))
+    table = connection.ops.quote_name(model._meta.db_table)
+    found = dict(_ids_by_name(f"SELECT name, id FROM {table} WHERE name = ANY(%(names)s)", names))
     missing = [name for name in names if name not in found]
     if missing:
         raise ValidationError(
@@ -109,12 +119,19 @@ def resolve_labelled(names: list[str], model: type, label: str) -> list[int]:
 
 
 def resolve_agencies(names: list[str]) -> list[int]:
-    """Canonical names or aliases → agency ids; unknown names are an error."""
-    ids = dict(Agency.objects.filter(name__in=names).values_list("name", "id"))
-    for alias, agency_id in AgencyAlias.objects.filter(name__in=names).values_list(
-        "name", "agency_id"
-    ):
-        ids.setdefault(alias, agency_id)
+    """Canonical names or aliases → agency ids; unknown names are an error. A canonical name
+    wins over an alias of the same spelling."""
+    quote = connection.ops.quote_name
+    rows = _ids_by_name(
+        f"SELECT name, id FROM (SELECT name, id, 0 AS alias FROM {quote(Agency._meta.db_table)}"
+        f" WHERE name = ANY(%(names)s) UNION ALL SELECT name, agency_id, 1"
+        f" FROM {quote(AgencyAlias._meta.db_table)} WHERE name = ANY(%(names)s)) found"
+        " ORDER BY alias, name",
+        names,
+    )
+    ids: dict[str, int] = {}
+    for name, agency_id in rows:
+        ids.setdefault(name, agency_id)
     missing = [name for name in names if name not in ids]
     if missing:
         raise ValidationError(_("未知的机构：%(names)s") % {"names": "、".join(missing)})

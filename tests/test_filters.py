@@ -24,3 +24,22 @@ def test_a_year_outside_the_range_names_the_parameter_and_the_value(bad):
         _clean(f"year=2024&year={bad}")
     assert list(caught.value.message_dict) == ["year"]
     assert bad in caught.value.message_dict["year"][0]
+
+
+@pytest.mark.django_db
+def test_agencies_resolve_by_name_or_alias_in_order_a_name_before_an_alias():
+    from replies.models import Agency, AgencyAlias, Theme
+
+    first = Agency.objects.create(name="测试市甲局", region="测试市")
+    second = Agency.objects.create(name="测试市乙局", region="测试市")
+    AgencyAlias.objects.create(name="甲局", region="测试市", agency=first)
+    # An alias spelled as another agency's name: the name wins.
+    AgencyAlias.objects.create(name="测试市乙局", region="", agency=first)
+    theme = Theme.objects.create(name="测试主题")
+    filterset = ReplyFilter(QueryDict("agency=测试市乙局&agency=甲局&agency=甲局&theme=测试主题"))
+    filterset.clean_values()
+    assert filterset.ids["agency"] == [second.pk, first.pk]
+    assert filterset.ids["theme"] == [theme.pk]
+    with pytest.raises(ValidationError) as caught:
+        ReplyFilter(QueryDict("agency=甲局&agency=测试市丙局")).clean_values()
+    assert "测试市丙局" in caught.value.message_dict["agency"][0]
