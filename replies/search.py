@@ -396,9 +396,10 @@ def prepare_body(body: str) -> PreparedBody:
 
 
 def build_vectors(
-    text: IndexedText, prepared: PreparedBody | None = None, *, year: int | None = None
+    text: IndexedText, prepared: PreparedBody | None = None, *, year: int | None
 ) -> ReplyVectors:
-    """The reply's vectors; the matching one holds the reply's `year` too. `prepared` is
+    """The reply's vectors; the matching one holds the reply's `year` too (required: a search
+    entry without it is missed by every year filter). `prepared` is
     `prepare_body` of its body, when done already; it is used only if it is of this very text
     (a body changed since is folded here)."""
     title, linked = fold(text.title), fold(text.linked)

@@ -166,11 +166,11 @@ def test_tsvector_literal_matches_its_definition_past_the_last_position():
 def test_build_vectors_weights_title_linked_body(db):
     from django.db import connection
 
-    vectors = build_vectors(IndexedText(title="孵化器", linked="李洁", body="明月湖"))
+    vectors = build_vectors(IndexedText(title="孵化器", linked="李洁", body="明月湖"), year=2024)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT %s::tsvector @@ %s::tsquery, %s::tsvector @@ %s::tsquery,"
-            " %s::tsvector @@ %s::tsquery",
+            " %s::tsvector @@ %s::tsquery, %s::tsvector @@ %s::tsquery",
             [
                 vectors.bigrams,
                 "'孵化':A & '化器':A",
@@ -178,9 +178,11 @@ def test_build_vectors_weights_title_linked_body(db):
                 "'李洁':B",
                 vectors.words,
                 "'明月湖':C",
+                vectors.bigrams,
+                "'year=2024'",
             ],
         )
-        assert cursor.fetchone() == (True, True, True)
+        assert cursor.fetchone() == (True, True, True, True)
 
 
 def test_search_entry_keeps_vectors_out_of_line_and_small_columns_plain(samples):
@@ -234,10 +236,10 @@ def test_a_prepared_body_gives_the_same_vectors_and_only_for_its_own_body(db):
     text = IndexedText(
         title="孵化器", linked="市科技局 李洁", body="經研究，現答復如下：明月湖ＡＢＣ"
     )
-    plain = build_vectors(text)
+    plain = build_vectors(text, year=None)
     with connection.cursor() as cursor:
         for prepared in (prepare_body(text.body), prepare_body("另一份答复的正文")):
-            vectors = build_vectors(text, prepared)
+            vectors = build_vectors(text, prepared, year=None)
             # The same vectors as PostgreSQL reads them; a body prepared for other text is
             # not used.
             cursor.execute(
