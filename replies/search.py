@@ -315,17 +315,24 @@ def _quote_lexeme(lexeme: str) -> str:
     return "'" + lexeme + "'"
 
 
-#: Position labels ("12C") by weight, index = position, made once: formatting one per token
-#: was a third of a word vector's literal.
+#: Position labels ("12C") by weight, index = position, made once rather than one string
+#: formatted per token (~10% of a word vector's literal).
 _POSITION_LABELS: dict[str, list[str]] = {}
+_position_labels_lock = threading.Lock()
 
 
 def _position_labels(weight: str, first: int, last: int) -> list[str]:
     """Labels of positions first…last; positions past PostgreSQL's last share it."""
-    table = _POSITION_LABELS.setdefault(weight, [""])
     top = min(last, MAX_POSITION)
+    table = _POSITION_LABELS.get(weight, [])
     if len(table) <= top:
-        table.extend(f"{n}{weight}" for n in range(len(table), top + 1))
+        # Grown under a lock, and replaced rather than extended in place: a thread slicing
+        # the old table meanwhile still reads whole, right labels.
+        with _position_labels_lock:
+            table = _POSITION_LABELS.get(weight, [""])
+            if len(table) <= top:
+                table = [*table, *(f"{n}{weight}" for n in range(len(table), top + 1))]
+                _POSITION_LABELS[weight] = table
     labels = table[first : top + 1]
     if last > MAX_POSITION:
         labels += [table[MAX_POSITION]] * (last - max(first, MAX_POSITION + 1) + 1)
