@@ -36,6 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext
@@ -1305,9 +1306,10 @@ HIT_FIELDS = (
 
 
 @lru_cache(maxsize=1)
-def _hits_statement() -> tuple[str, tuple[str, ...], dict[str, tuple[str, ...]]]:
+def _hits_statement() -> tuple[str, tuple[str, ...], list[tuple[Any, tuple[str, ...]]]]:
     """The SELECT of a page of hits (HIT_FIELDS, the snippet's text, the members' names) and
-    the attribute names its columns fill: the reply's, then each related object's.
+    the attribute names its columns fill: the reply's, then each related object's (with the
+    reply's field that points at it).
 
     Written once: compiling the same ORM query (select_related, only, two annotations) for
     every search was a third of a search's Python time, profiled."""
@@ -1327,6 +1329,7 @@ def _hits_statement() -> tuple[str, tuple[str, ...], dict[str, tuple[str, ...]]]
     reply_attnames = tuple(f.attname for f in own)
     columns = [f"r.{quote(f.column)}" for f in own]
     joins = []
+    loaded_by_relation = []
     for index, (relation, names) in enumerate(related.items()):
         relation_field = Reply._meta.get_field(relation)
         target = relation_field.related_model._meta
@@ -1337,7 +1340,7 @@ def _hits_statement() -> tuple[str, tuple[str, ...], dict[str, tuple[str, ...]]]
         # _load_hits puts the key first, which is the model's field order only if it is first.
         assert target.concrete_fields[0] is target.pk, target.label
         loaded = [f for f in target.concrete_fields if f.name in names]
-        related[relation] = tuple(f.attname for f in loaded)
+        loaded_by_relation.append((relation_field, tuple(f.attname for f in loaded)))
         columns += [f"j{index}.{quote(f.column)}" for f in loaded]
     links, member = ReplyMember._meta, ReplyMember._meta.get_field("member").related_model._meta
     columns.append(public_text_sql("r"))
@@ -1352,7 +1355,7 @@ def _hits_statement() -> tuple[str, tuple[str, ...], dict[str, tuple[str, ...]]]
         f"SELECT {', '.join(columns)} FROM {quote(Reply._meta.db_table)} r "
         f"{' '.join(joins)} WHERE r.id = ANY(%s)"
     )
-    return sql, reply_attnames, related
+    return sql, reply_attnames, loaded_by_relation
 
 
 def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | None]) -> list[Hit]:
@@ -1374,17 +1377,18 @@ def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | Non
         reply = Reply.from_db(
             connection.alias, reply_attnames, [next(values) for _ in reply_attnames]
         )
-        for relation, names in related.items():
+        for pointer, names in related:
             loaded = [next(values) for _ in names]
-            field = Reply._meta.get_field(relation)
             target = None
-            key = getattr(reply, field.attname)
+            key = getattr(reply, pointer.attname)
             if key is not None:
                 # The key first: a model's primary key is its first field.
-                target = field.related_model.from_db(
-                    connection.alias, [field.related_model._meta.pk.attname, *names], [key, *loaded]
+                target = pointer.related_model.from_db(
+                    connection.alias,
+                    [pointer.related_model._meta.pk.attname, *names],
+                    [key, *loaded],
                 )
-            field.set_cached_value(reply, target)
+            pointer.set_cached_value(reply, target)
         public_text, member_names = next(values), next(values)
         by_id[reply.pk] = (reply, public_text, member_names)
     marks = highlight_terms(parsed)
