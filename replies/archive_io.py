@@ -87,7 +87,7 @@ CHANGES_FILE = "changes.jsonl"
 DATA_FILES = (*ENTITY_FILES, REPLIES_FILE, SOURCES_FILE, CHANGES_FILE)
 
 #: Reply columns that are derived at write time and recomputed on import, never dumped.
-REPLY_DERIVED = frozenset(VECTOR_COLUMNS)
+REPLY_DERIVED = frozenset((*VECTOR_COLUMNS, "body_simplified"))
 #: Models whose ids are reused on import (they appear in public URLs and the open dataset).
 MODELS_KEEPING_IDS: tuple[type[models.Model], ...] = (
     Agency,
@@ -827,6 +827,7 @@ class _Restorer:
             reply.genre_entity_id = self._lookup(self.genres, links["genre"], "genre", where)
         vectors = stored_search_vectors(reply, resolver)
         reply.search_words = vectors.words
+        reply.body_simplified = vectors.body_simplified
         # The matching vectors go to the reply's search entry, once its links are stored.
         self.vectors[reply.pk] = vectors
         if reply.pk in self.reply_ids:

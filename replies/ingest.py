@@ -511,6 +511,7 @@ def derive(
         year=reply.year,
     )
     reply.search_words = vectors.words
+    reply.body_simplified = vectors.body_simplified
 
     agency_links = []
     if lead_agency is not None:
@@ -605,6 +606,7 @@ def rebuild_search_entries(replies: list[Reply], resolver: AgencyResolver) -> No
     for reply in replies:
         vectors = stored_search_vectors(reply, resolver)
         reply.search_words = vectors.words
+        reply.body_simplified = vectors.body_simplified
         linked = by_id[reply.pk]
         entries.append(
             search.search_entry(
@@ -615,7 +617,7 @@ def rebuild_search_entries(replies: list[Reply], resolver: AgencyResolver) -> No
                 member_ids=[m.member_id for m in linked.member_links.all()],
             )
         )
-    Reply.objects.bulk_update(replies, ["search_words"])
+    Reply.objects.bulk_update(replies, ["search_words", "body_simplified"])
     SearchEntry.objects.filter(reply_id__in=ids).delete()
     SearchEntry.objects.bulk_create(entries)
 

@@ -303,6 +303,10 @@ class Reply(models.Model):
 
     # Ranking vector, computed at write time by replies.search (matching lives in SearchEntry).
     search_words = SearchVectorField(null=True, editable=False)
+    #: Written with the vectors: the public body holds nothing OpenCC's Traditional →
+    #: Simplified conversion changes, so a snippet finds the query's terms in it as they are
+    #: (NULL: not known, the snippet converts).
+    body_simplified = models.BooleanField(null=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -119,10 +119,20 @@ def _nfkc(text: str) -> str:
     A text and the text with `_COMMON_COMPAT` replaced by their NFKC forms decompose alike,
     so their NFKC is the same; after the replacement a letter is usually normalised already,
     which `is_normalized` answers without building a copy."""
+    return _nfkc_and_whether_common(text)[0]
+
+
+def _nfkc_and_whether_common(text: str) -> tuple[str, bool]:
+    """`_nfkc(text)`, and whether it changed only `_COMMON_COMPAT` characters."""
     text = _COMMON_COMPAT_RE.sub(lambda match: _COMMON_COMPAT[match.group()], text)
     if unicodedata.is_normalized("NFKC", text):
-        return text
-    return unicodedata.normalize("NFKC", text)
+        return text, True
+    return unicodedata.normalize("NFKC", text), False
+
+
+def _to_simplified(text: str) -> str:
+    with _t2s_lock:
+        return _t2s().convert(text)
 
 
 def fold(text: str) -> str:
@@ -130,10 +140,7 @@ def fold(text: str) -> str:
     if not text:
         return ""
     # NFKC turns full-width letters and digits into ASCII; CJK ideographs are unaffected.
-    text = _nfkc(text)
-    with _t2s_lock:
-        text = _t2s().convert(text)
-    return text.lower()
+    return _to_simplified(_nfkc(text)).lower()
 
 
 # --------------------------------------------------------------------------- segmentation
@@ -380,6 +387,8 @@ class ReplyVectors:
     words: str
     bigrams: str
     title: str
+    #: `Reply.body_simplified`: the body holds nothing OpenCC converts (`PreparedBody`).
+    body_simplified: bool = False
 
 
 @dataclass(frozen=True)
@@ -391,15 +400,24 @@ class PreparedBody:
     text: str  # the body it was computed from; build_vectors uses it only for this body
     bigrams: BigramSet  # of the folded body
     lede: str  # the folded body's opening, which the word vector reads
+    #: OpenCC left the whole body as it was (after NFKC): a snippet need not convert it.
+    simplified: bool = False
 
 
 def prepare_body(body: str) -> PreparedBody:
     text = body[:MAX_INDEXED_CHARS]
-    folded = fold(text)
+    # fold(), in its steps: whether the conversion changed anything is known for free here,
+    # and it saves every result page that shows this reply an OpenCC pass over its body. Only
+    # for a body NFKC changed no more than `_fold_aligned` does (full-width ASCII, spaces): a
+    # compatibility ideograph, which OpenCC maps too, makes it "not known".
+    normalised, only_common = _nfkc_and_whether_common(text)
+    converted = _to_simplified(normalised) if normalised else ""
+    folded = converted.lower()
     return PreparedBody(
         text=text,
         bigrams=BigramSet.of(folded),
         lede=folded[:LEDE_CHARS],
+        simplified=only_common and converted == normalised and len(body) <= MAX_INDEXED_CHARS,
     )
 
 
@@ -425,6 +443,7 @@ def build_vectors(
         ),
         bigrams=matching.literal([year_lexeme(year)] if year is not None else []),
         title=tsvector_literal([(bigrams(title), "A")]),
+        body_simplified=prepared.simplified,
     )
 
 
@@ -1344,6 +1363,7 @@ def _hits_statement() -> tuple[str, tuple[str, ...], list[tuple[Any, tuple[str, 
         columns += [f"j{index}.{quote(f.column)}" for f in loaded]
     links, member = ReplyMember._meta, ReplyMember._meta.get_field("member").related_model._meta
     columns.append(public_text_sql("r"))
+    columns.append(f"r.{quote(Reply._meta.get_field('body_simplified').column)}")
     columns.append(
         f"ARRAY(SELECT m.{quote(member.get_field('name').column)} "
         f"FROM {quote(links.db_table)} l JOIN {quote(member.db_table)} m "
@@ -1389,15 +1409,15 @@ def _load_hits(ids: list[int], parsed: ParsedQuery, ranks: dict[int, float | Non
                     [key, *loaded],
                 )
             pointer.set_cached_value(reply, target)
-        public_text, member_names = next(values), next(values)
-        by_id[reply.pk] = (reply, public_text, member_names)
+        public_text, simplified, member_names = next(values), next(values), next(values)
+        by_id[reply.pk] = (reply, public_text, simplified, member_names)
     marks = highlight_terms(parsed)
     return [
         Hit(
             reply=by_id[i][0],
-            snippet=snippet(by_id[i][1], parsed, marks=marks),
+            snippet=snippet(by_id[i][1], parsed, marks=marks, simplified=bool(by_id[i][2])),
             rank=ranks.get(i),
-            members=by_id[i][2],
+            members=by_id[i][3],
         )
         for i in ids
         if i in by_id
@@ -1419,23 +1439,39 @@ def highlight_terms(parsed: ParsedQuery) -> list[str]:
     return sorted(dict.fromkeys(m for m in marks if m.strip()), key=len, reverse=True)
 
 
-_FULL_WIDTH_RE = re.compile("[\uff01-\uff5e\u3000]")
-
-
 def _half_width(match: re.Match) -> str:
     char = match.group()
     return " " if char == "\u3000" else chr(ord(char) - 0xFEE0)
 
 
-def _fold_aligned(text: str, *, ascii_marks: bool = True) -> str:
-    """`fold` as far as it keeps every character in place, so positions found in the folded
-    text are positions in the original. Full-width ASCII is made half-width (what NFKC does to
-    reply text) only when a mark holds ASCII: full NFKC over every body of a result page was a
-    third of a search's time."""
-    if ascii_marks:
-        text = _FULL_WIDTH_RE.sub(_half_width, text)
-    with _t2s_lock:
-        folded = _t2s().convert(text).lower()
+@lru_cache(maxsize=64)
+def _full_width_forms(marks: tuple[str, ...]) -> re.Pattern | None:
+    """The full-width forms of the ASCII characters the marks hold (a letter in both cases;
+    the ideographic space for a space): the only ones whose half-width form can complete a
+    mark. A body's every full-width comma and bracket made half-width for a 文号's digits was
+    most of a page's snippet time."""
+    forms: set[str] = set()
+    for char in "".join(marks):
+        if char == " ":
+            forms.add("\u3000")
+        elif "!" <= char <= "~":
+            forms.update(chr(ord(case) + 0xFEE0) for case in {char.lower(), char.upper()})
+    if not forms:
+        return None
+    return re.compile(f"[{''.join(map(re.escape, sorted(forms)))}]")
+
+
+def _fold_aligned(text: str, *, widths: re.Pattern | None, simplified: bool = False) -> str:
+    """`fold` as far as it keeps every character in place and matters to the marks, so that
+    positions of marks found in the folded text are positions in the original: the `widths`
+    (`_full_width_forms` of the marks) made half-width as NFKC would, Traditional converted to
+    Simplified (unless the text is `simplified`, `Reply.body_simplified`: OpenCC would leave
+    it as it is), lower case."""
+    if widths is not None:
+        text = widths.sub(_half_width, text)
+    if simplified:
+        return text.lower()
+    folded = _to_simplified(text).lower()
     if len(folded) == len(text):
         return folded
     return text.lower()
@@ -1450,12 +1486,16 @@ def snippet(
     length: int = SNIPPET_LENGTH,
     *,
     marks: list[str] | None = None,
+    simplified: bool = False,
 ) -> str:
     """An escaped excerpt around the first match with every match in it wrapped in <mark>.
 
     `marks` are `highlight_terms(parsed)`, when the caller has them already (a page of hits
     shares them). Only the excerpt is searched for marks and has its spaces collapsed: a
-    reply's body is 5,000 characters and the excerpt 140."""
+    reply's body is 5,000 characters and the excerpt 140. `simplified`: the text is known to
+    hold nothing OpenCC converts (`Reply.body_simplified`), so it is searched without
+    converting it — for a term that is not in the body (a 文号, an agency's alias) the
+    conversion was two-thirds of a page's snippet time."""
     from django.utils.html import escape
 
     text = (text or "").strip()
@@ -1468,9 +1508,7 @@ def snippet(
         # whole body (OpenCC over 20 bodies is most of a page's snippet time).
         folded = lowered
     else:
-        folded = _fold_aligned(
-            text, ascii_marks=any(mark.isascii() or not mark.isalpha() for mark in marks)
-        )
+        folded = _fold_aligned(text, widths=_full_width_forms(tuple(marks)), simplified=simplified)
     found = [position for position in (folded.find(mark) for mark in marks) if position != -1]
     window_start = max(0, min(found) - length // 4) if found else 0
     # Collapsed spaces make the excerpt shorter than the text it covers: cover a little more.

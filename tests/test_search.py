@@ -1,6 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from replies.models import Reply
 from replies.search import parse_query, run_search, snippet
@@ -230,3 +232,85 @@ def test_snippet_is_an_excerpt_around_the_first_match_with_spaces_collapsed():
     visible = html.replace("<mark>", "").replace("</mark>", "")
     assert 100 <= len(visible) <= 160
     assert visible.index("孵化") < 60  # the match near the start of the excerpt
+
+
+def test_prepare_body_says_whether_opencc_would_change_the_body():
+    from replies.search import MAX_INDEXED_CHARS, prepare_body
+
+    # Full-width digits and the ellipsis are NFKC's to fold, not OpenCC's.
+    assert prepare_body("截至２０２４年，共认定孵化机构３家……").simplified
+    assert not prepare_body("共認定孵化機構").simplified
+    # Each of 沈 and 默 alone is left as it is; the phrase 沈默 becomes 沉默.
+    assert not prepare_body("沈默是金").simplified
+    # A compatibility ideograph (U+F900): NFKC maps it, and a snippet's fold would convert it.
+    assert not prepare_body("孵化\uf900").simplified
+    # Beyond what is indexed nothing was checked.
+    assert not prepare_body("孵化" * (MAX_INDEXED_CHARS // 2 + 1)).simplified
+
+
+_SNIPPET_ALPHABET = (
+    "孵化机构科技企业发展沈默藉口是金干部乾隆號号函渝０１２３ＡＢａｂAb01（）〔〕，,(。…\u3000 \n"
+)
+
+
+def _fold_aligned_as_first_written(text: str, **_) -> str:
+    """Every full-width character made half-width, then OpenCC over every text."""
+    import re
+
+    from replies import search
+
+    text = re.sub("[\uff01-\uff5e\u3000]", search._half_width, text)
+    folded = search._to_simplified(text).lower()
+    return folded if len(folded) == len(text) else text.lower()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=_SNIPPET_ALPHABET, min_size=1, max_size=60),
+    query=st.text(alphabet=_SNIPPET_ALPHABET.replace(" ", "").replace("\n", ""), max_size=6),
+)
+def test_snippets_as_when_every_body_was_converted_whole(text, query):
+    # Only the full-width forms of the marks' characters are made half-width, and a body known
+    # to be Simplified is not converted: the marks land where they did.
+    from unittest import mock
+
+    from replies import search
+    from replies.search import prepare_body
+
+    parsed = parse_query(query)
+    assume(not parsed.is_empty())
+    html = snippet(text, parsed, simplified=prepare_body(text).simplified)
+    with mock.patch.object(search, "_fold_aligned", _fold_aligned_as_first_written):
+        assert html == snippet(text, parsed)
+
+
+def test_result_snippets_convert_only_bodies_opencc_would_change(seed_reply, monkeypatch):
+    from django.core.management import call_command
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from replies import search
+
+    assert set(Reply.objects.values_list("body_simplified", flat=True)) == {True}
+    converted: list[int] = []
+    real = search._to_simplified
+
+    def recording(text: str) -> str:
+        converted.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(search, "_to_simplified", recording)
+    doc_no = "渝科局函〔2024〕275号"  # in the linked names, not in the body: every body is searched
+    hit = run(doc_no).hits[0]
+    assert converted and max(converted) < 100  # the query, not a body
+    assert hit.reply.index_no == SEED_INDEX_NO
+    assert hit.snippet == snippet(seed_reply.public_text, parse_query(doc_no))
+
+    Reply.objects.filter(pk=seed_reply.pk).update(
+        body_text=Concat("body_text", Value("沈默是金")), public_body_text=""
+    )
+    call_command("reindex")
+    assert Reply.objects.get(pk=seed_reply.pk).body_simplified is False
+    converted.clear()
+    run(doc_no)
+    assert max(converted) > len(seed_reply.body_text)  # that body, converted for its snippet
