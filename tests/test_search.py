@@ -314,3 +314,17 @@ def test_result_snippets_convert_only_bodies_opencc_would_change(seed_reply, mon
     converted.clear()
     run(doc_no)
     assert max(converted) > len(seed_reply.body_text)  # that body, converted for its snippet
+
+
+def test_a_corrected_body_is_checked_again_for_conversion(seed_reply):
+    from replies.ingest import Context, correct_reply
+
+    assert seed_reply.body_simplified is True
+    correct_reply(seed_reply, {"body_text": seed_reply.body_text + "沈默是金"}, Context())
+    seed_reply.refresh_from_db()
+    assert seed_reply.body_simplified is False
+    correct_reply(
+        seed_reply, {"body_text": seed_reply.body_text.replace("沈默", "沉默")}, Context()
+    )
+    seed_reply.refresh_from_db()
+    assert seed_reply.body_simplified is True
