@@ -718,9 +718,9 @@ def _naive_once(
                 cursor.execute(f"SET LOCAL statement_timeout = {int(cap_s * 1000)}")
             count = qs.count()
             page = list(
-                qs.select_related("lead_agency", "session")
-                .defer("search_words")
-                .order_by("-sort_date", "-id")[:PAGE_SIZE]
+                qs.select_related("lead_agency", "session").order_by("-sort_date", "-id")[
+                    :PAGE_SIZE
+                ]
             )
             del page
             ids = qs.values("id")

@@ -54,6 +54,7 @@ from .models import (
     Member,
     PendingUpload,
     Proposal,
+    RankEntry,
     Reply,
     ReplyAgency,
     ReplyMember,
@@ -63,7 +64,7 @@ from .models import (
     Theme,
     regional_label,
 )
-from .search import VECTOR_COLUMNS, search_entry
+from .search import rank_entry, search_entry
 
 FORMAT_NAME = "reply-archive-dump"
 FORMAT_VERSION = 1
@@ -87,7 +88,7 @@ CHANGES_FILE = "changes.jsonl"
 DATA_FILES = (*ENTITY_FILES, REPLIES_FILE, SOURCES_FILE, CHANGES_FILE)
 
 #: Reply columns that are derived at write time and recomputed on import, never dumped.
-REPLY_DERIVED = frozenset((*VECTOR_COLUMNS, "body_simplified"))
+REPLY_DERIVED = frozenset({"body_simplified"})
 #: Models whose ids are reused on import (they appear in public URLs and the open dataset).
 MODELS_KEEPING_IDS: tuple[type[models.Model], ...] = (
     Agency,
@@ -103,6 +104,7 @@ MODELS_KEEPING_IDS: tuple[type[models.Model], ...] = (
 #: Every table a restore writes, children first: the order rows are deleted in.
 ARCHIVE_TABLES: tuple[type[models.Model], ...] = (
     SearchEntry,  # derived: rebuilt on import, never dumped
+    RankEntry,  # derived: rebuilt on import, never dumped
     ChangeRecord,
     Source,
     Citation,
@@ -826,7 +828,6 @@ class _Restorer:
         if links.get("genre"):
             reply.genre_entity_id = self._lookup(self.genres, links["genre"], "genre", where)
         vectors = stored_search_vectors(reply, resolver)
-        reply.search_words = vectors.words
         reply.body_simplified = vectors.body_simplified
         # The matching vectors go to the reply's search entry, once its links are stored.
         self.vectors[reply.pk] = vectors
@@ -902,17 +903,21 @@ class _Restorer:
         members_of: dict[int, list] = {}
         for link in member_links:
             members_of.setdefault(link.reply_id, []).append(link.member_id)
+        vectors = {reply.pk: self.vectors.pop(reply.pk) for reply, _, _ in batch}
         SearchEntry.objects.bulk_create(
             [
                 search_entry(
                     reply,
-                    self.vectors.pop(reply.pk),
+                    vectors[reply.pk],
                     agency_links=agencies_of.get(reply.pk, []),
                     theme_ids=themes_of.get(reply.pk, []),
                     member_ids=members_of.get(reply.pk, []),
                 )
                 for reply, _, _ in batch
             ]
+        )
+        RankEntry.objects.bulk_create(
+            [rank_entry(reply, vectors[reply.pk]) for reply, _, _ in batch]
         )
         return len(batch)
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from .models import PUBLIC_TEXT, Reply
 from .queries import agencies_by_role, citations_with_documents, members_in_order
-from .search import VECTOR_COLUMNS
 
 #: The documented columns, in order (docs/open-data.md describes each).
 CSV_COLUMNS: tuple[str, ...] = (
@@ -61,7 +60,7 @@ def replies_for(ids: list[int]) -> list[Reply]:
             "commitments",
             citations_with_documents(),
         )
-        .defer(*VECTOR_COLUMNS, "body_text", "public_body_text")
+        .defer("body_text", "public_body_text")
         # The one text a row shows, read in SQL: loading the body and its public copy to
         # choose between them would detoast both.
         .annotate(public_text_value=PUBLIC_TEXT)

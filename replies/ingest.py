@@ -41,6 +41,7 @@ from .models import (
     Genre,
     Member,
     Proposal,
+    RankEntry,
     Reply,
     ReplyAgency,
     ReplyMember,
@@ -269,14 +270,8 @@ def check_size(data: bytes) -> None:
 
 
 def first_source_with_hash(sha256: str) -> Source | None:
-    """The earliest stored source with these bytes, with its reply (without its vectors)."""
-    return (
-        Source.objects.filter(sha256=sha256)
-        .order_by("pk")
-        .select_related("reply")
-        .defer(*(f"reply__{column}" for column in search.VECTOR_COLUMNS))
-        .first()
-    )
+    """The earliest stored source with these bytes, with its reply."""
+    return Source.objects.filter(sha256=sha256).order_by("pk").select_related("reply").first()
 
 
 def find_existing(values: dict[str, Any], sha256: str | None = None) -> Reply | None:
@@ -289,7 +284,7 @@ def find_existing(values: dict[str, Any], sha256: str | None = None) -> Reply | 
         source = first_source_with_hash(sha256)
         if source is not None:
             return source.reply
-    replies = Reply.objects.defer(*search.VECTOR_COLUMNS)
+    replies = Reply.objects.all()
     if values.get("index_no"):
         return replies.filter(index_no=values["index_no"]).first()
     if values.get("session") and values.get("proposal_number"):
@@ -417,6 +412,10 @@ class Derived:
             member_ids=[link.member.pk for link in self.member_links],
         )
 
+    def rank_entry(self) -> RankEntry:
+        """The reply's ranking vectors; call once the reply is saved."""
+        return search.rank_entry(self.reply, self.vectors)
+
 
 def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None:
     """Write contract values onto `reply` and rebuild every link derived from them.
@@ -440,6 +439,7 @@ def apply_values(reply: Reply, raw_values: dict[str, Any], ctx: Context) -> None
     Commitment.objects.bulk_create(derived.commitments)
     Citation.objects.bulk_create(derived.citations)
     derived.search_entry().save()
+    derived.rank_entry().save()
 
 
 def derive(
@@ -510,7 +510,6 @@ def derive(
         prepared and prepared.vectors,
         year=reply.year,
     )
-    reply.search_words = vectors.words
     reply.body_simplified = vectors.body_simplified
 
     agency_links = []
@@ -603,10 +602,11 @@ def rebuild_search_entries(replies: list[Reply], resolver: AgencyResolver) -> No
     )
     by_id = {reply.pk: reply for reply in links}
     entries = []
+    rank_entries = []
     for reply in replies:
         vectors = stored_search_vectors(reply, resolver)
-        reply.search_words = vectors.words
         reply.body_simplified = vectors.body_simplified
+        rank_entries.append(search.rank_entry(reply, vectors))
         linked = by_id[reply.pk]
         entries.append(
             search.search_entry(
@@ -617,9 +617,11 @@ def rebuild_search_entries(replies: list[Reply], resolver: AgencyResolver) -> No
                 member_ids=[m.member_id for m in linked.member_links.all()],
             )
         )
-    Reply.objects.bulk_update(replies, ["search_words", "body_simplified"])
+    Reply.objects.bulk_update(replies, ["body_simplified"])
     SearchEntry.objects.filter(reply_id__in=ids).delete()
     SearchEntry.objects.bulk_create(entries)
+    RankEntry.objects.filter(reply_id__in=ids).delete()
+    RankEntry.objects.bulk_create(rank_entries)
 
 
 def _region_from_title(title: str | None) -> str:
@@ -1239,6 +1241,7 @@ def _write_new(
         table_keys=True,
     )
     copy_insert([d.search_entry() for d in derived.values()])
+    copy_insert([d.rank_entry() for d in derived.values()])
     sources = [
         Source(
             reply=derived[index].reply,

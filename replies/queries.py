@@ -21,10 +21,9 @@ from .models import (
     Source,
     Theme,
 )
-from .search import VECTOR_COLUMNS
 
 # Columns a list of replies never needs (large, or clerk-only).
-LIST_DEFER = (*VECTOR_COLUMNS, "body_text", "public_body_text", "sections")
+LIST_DEFER = ("body_text", "public_body_text", "sections")
 
 
 def members_in_order() -> Prefetch:
@@ -70,7 +69,6 @@ def published_reply(*, index_no: str | None = None, pk: int | None = None) -> Re
             "themes",
             Prefetch("sources", queryset=Source.objects.defer("content", "parsed")),
         )
-        .defer(*VECTOR_COLUMNS)
     )
     reply = queryset.first()
     if reply is None:

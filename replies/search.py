@@ -15,10 +15,11 @@ themes and members, kept published-or-not by a trigger), with two GIN-indexed ve
 - `title`: the title's bigrams with positions: title-only search, exact phrases in titles,
   and the title's part of the ranking.
 
-Ranking adds `Reply.search_words`: words from rjieba (jieba-rs) with a user dictionary of
-agency names, aliases, member names and domain terms, over the title (weight A), proposal
-title, members and agencies (B) and the opening of the body (C), with positions; it is read
-only for the few hundred candidates being ranked.
+Ranking reads `RankEntry`, a row of two vectors stored inline, only for the few hundred
+candidates being ranked: a copy of the title's bigrams, and words from rjieba (jieba-rs) with a
+user dictionary of agency names, aliases, member names and domain terms, over the title
+(weight A), proposal title, members and agencies (B) and the opening of the body (C), with
+positions.
 
 Both sides fold Traditional to Simplified (OpenCC) and full-width ASCII to half-width. A quoted
 phrase matches by its bigrams and is confirmed in the text for the replies shown; its counts are
@@ -374,11 +375,6 @@ class IndexedText:
     body: str
 
 
-#: The Reply columns holding search vectors: derived, large, never shown. (Matching vectors
-#: live in SearchEntry.)
-VECTOR_COLUMNS = ("search_words",)
-
-
 @dataclass(frozen=True)
 class ReplyVectors:
     """Literals of a reply's vectors: its words (ranking), its matching bigrams with its
@@ -479,6 +475,13 @@ def search_entry(
         bigrams=vectors.bigrams,
         title=vectors.title,
     )
+
+
+def rank_entry(reply, vectors: ReplyVectors):
+    """The reply's RankEntry (unsaved): written with its search entry wherever that is."""
+    from .models import RankEntry
+
+    return RankEntry(reply_id=reply.pk, words=vectors.words, title=vectors.title)
 
 
 def year_lexeme(year: int) -> str:
@@ -774,14 +777,15 @@ class _TextMatch:
 
     def rank(self) -> tuple[str, list]:
         """Title first (adjacent bigrams; the whole query as a phrase), then words in the title,
-        linked names and the body's opening. Both vectors are small, so this is cheap."""
+        linked names and the body's opening: over the rank entry `k` (LEFT JOINed: a reply
+        without one ranks by nothing rather than dropping out)."""
         title_any = self.title_any()
         title_all = query_tsquery(self.parsed, phrase=True)
         word_q = words_tsquery(self.parsed) or title_any
         return (
-            "2 * ts_rank_cd(t.title, %s::tsquery)"
-            " + CASE WHEN t.title @@ %s::tsquery THEN 1 ELSE 0 END"
-            " + ts_rank_cd(COALESCE(r.search_words, ''::tsvector), %s::tsquery, 1)",
+            "2 * ts_rank_cd(COALESCE(k.title, ''::tsvector), %s::tsquery)"
+            " + CASE WHEN k.title @@ %s::tsquery THEN 1 ELSE 0 END"
+            " + ts_rank_cd(COALESCE(k.words, ''::tsvector), %s::tsquery, 1)",
             [title_any, title_all, word_q],
         )
 
@@ -1051,7 +1055,7 @@ def _page_from_matched(
                 ORDER BY c.rank DESC, c.sort_date DESC NULLS LAST, c.id DESC) AS ord
             FROM (
                 SELECT t.reply_id AS id, t.sort_date, {rank_sql} AS rank
-                FROM replies_searchentry t JOIN replies_reply r ON r.id = t.reply_id
+                FROM replies_searchentry t LEFT JOIN replies_rankentry k ON k.reply_id = t.reply_id
                 WHERE t.reply_id IN (
                     (SELECT id FROM m ORDER BY sort_date DESC NULLS LAST, id DESC
                      LIMIT {RANK_CAP}){title_candidates})

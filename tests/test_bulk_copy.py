@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from replies.bulk_copy import copy_insert, reserve_ids
-from replies.models import Commitment, Reply, Session, Source
+from replies.models import Commitment, RankEntry, Reply, Session, Source
 
 
 def _reply(**fields) -> Reply:
@@ -20,7 +20,7 @@ def _reply(**fields) -> Reply:
         "warnings": [],
         "written_date": dt.date(2024, 5, 16),
         "year": 2024,
-        "search_words": "'创新':1A '答复':2A",
+        "body_simplified": True,
     }
     return Reply(**{**values, **fields})
 
@@ -66,6 +66,17 @@ def test_copied_row_is_the_row_bulk_create_stores():
     copy_insert([source])
     assert bytes(Source.objects.get(pk=source.pk).content) == content
     assert Source.objects.get(pk=source.pk).parsed == {"title": "标题"}
+
+    # Vector literals, quotes and positions in them, are read alike either way.
+    vectors = {"words": "'创新':1A 'o''neil':2B,9C", "title": "'创新':1A '新的':2A"}
+    RankEntry.objects.bulk_create([RankEntry(reply=by_insert, **vectors)])
+    copy_insert([RankEntry(reply=stored, **vectors)])
+    copied_vectors, inserted_vectors = (
+        RankEntry.objects.filter(reply=reply).values("words", "title").get()
+        for reply in (stored, by_insert)
+    )
+    assert copied_vectors == inserted_vectors
+    assert "'o''neil':2B,9C" in copied_vectors["words"]
 
 
 @pytest.mark.django_db

@@ -267,15 +267,18 @@ def test_parser_warnings_are_kept_on_the_reply(seed_reply):
 
 
 def test_reindex_rebuilds_vectors_without_reparsing(seed_reply):
-    from replies.models import SearchEntry
+    from replies.models import RankEntry, SearchEntry
 
     SearchEntry.objects.filter(reply=seed_reply).delete()
-    Reply.objects.filter(pk=seed_reply.pk).update(search_words=None, title="人工改过的标题")
+    RankEntry.objects.filter(reply=seed_reply).delete()
+    Reply.objects.filter(pk=seed_reply.pk).update(title="人工改过的标题")
     call_command("reindex")
     reply = Reply.objects.get(pk=seed_reply.pk)
     assert reply.title == "人工改过的标题"  # fields untouched
-    assert reply.search_words
+    ranking = RankEntry.objects.get(reply=reply)
+    assert "人工" in ranking.title and "人工" in ranking.words and ":1A" in ranking.words
     entry = SearchEntry.objects.get(reply=reply)
+    assert entry.title == ranking.title
     assert "人工" in entry.title and "明月" in entry.bigrams
     assert entry.published and entry.year == 2024
     assert len(entry.co_agency_ids) == 3 and entry.lead_agency_id == reply.lead_agency_id

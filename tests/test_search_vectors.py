@@ -257,18 +257,19 @@ def test_a_prepared_body_gives_the_same_vectors_and_only_for_its_own_body(db):
 
 
 @pytest.mark.django_db
-def test_vectors_are_stored_out_of_line_without_compression():
+def test_vectors_are_stored_without_compression_matching_out_of_line_ranking_inline():
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT attrelid::regclass::text, attname, attstorage FROM pg_attribute "
-            "WHERE (attrelid = 'replies_searchentry'::regclass AND attname IN ('bigrams', 'title'))"
-            " OR (attrelid = 'replies_reply'::regclass AND attname = 'search_words')"
+            "WHERE attrelid IN ('replies_searchentry'::regclass, 'replies_rankentry'::regclass)"
+            " AND attname IN ('bigrams', 'title', 'words')"
         )
         storage = {(table, column): kind for table, column, kind in cursor.fetchall()}
     assert storage == {
         ("replies_searchentry", "bigrams"): "e",
         ("replies_searchentry", "title"): "e",
-        ("replies_reply", "search_words"): "e",
+        ("replies_rankentry", "words"): "m",
+        ("replies_rankentry", "title"): "m",
     }

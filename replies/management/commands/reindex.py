@@ -26,9 +26,9 @@ class Command(BaseCommand):
         for start in range(0, len(ids), BATCH):
             with transaction.atomic():
                 replies = list(
-                    Reply.objects.filter(id__in=ids[start : start + BATCH])
-                    .select_related("sender_agency")
-                    .defer(*search.VECTOR_COLUMNS)
+                    Reply.objects.filter(id__in=ids[start : start + BATCH]).select_related(
+                        "sender_agency"
+                    )
                 )
                 rebuild_search_entries(replies, resolver)
             self.stdout.write(f"… {min(start + BATCH, len(ids))}/{len(ids)}")
