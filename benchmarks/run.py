@@ -482,6 +482,7 @@ def database_sizes() -> dict:
     tables = (
         "replies_reply",
         "replies_searchentry",
+        "replies_rankentry",
         "replies_source",
         "replies_replyagency",
         "replies_replymember",

@@ -4,9 +4,10 @@ from django.db import migrations, models
 
 # The ranking vectors move to their own table, inline. Ranking a candidate read the reply's row
 # and its word vector from the reply's TOAST (an index probe and ~4 chunks), and the search
-# entry's row and its title from that table's TOAST; now it reads one page. MAIN keeps a vector
-# in its row unless the row would not fit a page (a word vector is ~6.5 KB; pglz does not
-# shrink vectors, so MAIN's compression attempt fails fast and they stay as they are).
+# entry's row and its title from that table's TOAST; now it reads one page. The table's
+# toast_tuple_target at its largest keeps a row (~7 KB: a word vector is ~6.5 KB) in its page
+# untouched; EXTERNAL, as for the other vectors (migration 0008), means a row too large for a
+# page has its vectors moved out without pglz trying to shrink them first, which it cannot.
 #
 # Stored replies' vectors are copied over (100,000 replies: 23 s here); a reply without a search
 # entry gets an empty title until `reindex`. Dropping `search_words` frees nothing by itself:
@@ -49,8 +50,8 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunSQL(
-            "ALTER TABLE replies_rankentry "
-            "ALTER COLUMN words SET STORAGE MAIN, ALTER COLUMN title SET STORAGE MAIN",
+            "ALTER TABLE replies_rankentry SET (toast_tuple_target = 8160), "
+            "ALTER COLUMN words SET STORAGE EXTERNAL, ALTER COLUMN title SET STORAGE EXTERNAL",
             migrations.RunSQL.noop,
         ),
         migrations.RunSQL(TO_RANK_ENTRY, BACK_TO_REPLY),
