@@ -37,11 +37,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _noop
+
+if TYPE_CHECKING:
+    from .models import RankEntry
 
 # A tsvector keeps positions up to 16,383 and at most 256 positions per lexeme.
 MAX_POSITION = 16383
@@ -477,7 +480,7 @@ def search_entry(
     )
 
 
-def rank_entry(reply, vectors: ReplyVectors):
+def rank_entry(reply, vectors: ReplyVectors) -> RankEntry:
     """The reply's RankEntry (unsaved): written with its search entry wherever that is."""
     from .models import RankEntry
 
