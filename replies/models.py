@@ -435,9 +435,10 @@ class RankEntry(models.Model):
     whose GIN index serves matching). Written with the search entry.
 
     Its own table so that a candidate is one page: the vectors are stored inline (the
-    table's largest toast_tuple_target, migration 0014; a row is ~7 KB), where the word vector out of line in the reply's TOAST
-    and the title in the search entry's cost five or six page reads and index probes a
-    candidate (200 candidates ranked in 12.6 → 7.6 ms at 100,000 replies)."""
+    table's largest toast_tuple_target, migration 0014; a row is ~7 KB), where the word
+    vector out of line in the reply's TOAST and the title in the search entry's cost five or
+    six page reads and index probes a candidate (200 candidates ranked in 12.6 → 7.6 ms at
+    100,000 replies)."""
 
     reply = models.OneToOneField(
         Reply, primary_key=True, on_delete=models.CASCADE, related_name="rank_entry"
